@@ -1,0 +1,172 @@
+"""Writes the activity log automatically, in one place: a flush hook on every session.
+
+Each create, update and delete of an audited model becomes one row naming the changed
+fields (never their values). Who acted and from where comes from `session.info["audit"]`,
+which the boundary fills in; without it the actor is the system. A rolled-back transaction
+takes its activity rows with it, so a refused request leaves no mutation row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from pydantic.alias_generators import to_camel
+from sqlalchemy import Select, event, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, UOWTransaction
+
+from crowndesk.audit.models import ActivityLog, ActorType
+
+__all__ = ["Actor", "ActorType", "record", "set_actor", "list_activity", "activity_query"]
+from crowndesk.core.pagination import PageParams, PageResult, paginate
+from crowndesk.db.base import Base, TenantMixin
+from crowndesk.db.tenancy import current_tenant
+
+AUDIT_KEY = "audit"
+IGNORED_FIELDS = frozenset({"updated_at", "created_at"})
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    actor_type: ActorType = ActorType.system
+    actor_id: uuid.UUID | None = None
+    request_id: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+SYSTEM = Actor()
+
+
+def set_actor(session: Any, actor: Actor) -> None:
+    session.info[AUDIT_KEY] = actor
+
+
+def _actor(session: Any) -> Actor:
+    actor: Actor = session.info.get(AUDIT_KEY, SYSTEM)
+    return actor
+
+
+def record(
+    session: AsyncSession | Session,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID | None,
+    *,
+    tenant_id: uuid.UUID | None = None,
+    changed_fields: list[str] | None = None,
+) -> ActivityLog:
+    """Add an explicit event (login, logout, revocation ...) to the current transaction."""
+    actor = _actor(session)
+    entry = ActivityLog(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id or current_tenant(session),
+        actor_type=actor.actor_type,
+        actor_id=actor.actor_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        request_id=actor.request_id,
+        ip=actor.ip,
+        user_agent=actor.user_agent,
+        changed_fields=sorted(changed_fields or []),
+    )
+    session.add(entry)
+    return entry
+
+
+def _entity_tenant(obj: Base) -> uuid.UUID | None:
+    if isinstance(obj, TenantMixin):
+        return obj.tenant_id
+    tenant_id: uuid.UUID | None = (
+        getattr(obj, "id", None) if obj.__tablename__ == "tenants" else None
+    )
+    return tenant_id
+
+
+def _changed_fields(obj: Base) -> list[str]:
+    state = inspect(obj)
+    return sorted(
+        to_camel(attr.key)
+        for attr in state.mapper.column_attrs
+        if attr.key not in IGNORED_FIELDS and state.attrs[attr.key].history.has_changes()
+    )
+
+
+def _set_fields(obj: Base) -> list[str]:
+    state = inspect(obj)
+    return sorted(
+        to_camel(attr.key)
+        for attr in state.mapper.column_attrs
+        if attr.key not in IGNORED_FIELDS and getattr(obj, attr.key) is not None
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _write_activity(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    entries: list[tuple[str, Base, list[str]]] = []
+    for obj in session.new:
+        if isinstance(obj, Base) and obj.__audited__:
+            if getattr(obj, "id", None) is None:
+                obj.id = uuid.uuid4()  # type: ignore[attr-defined]
+            entries.append(("create", obj, _set_fields(obj)))
+    for obj in session.dirty:
+        if isinstance(obj, Base) and obj.__audited__ and session.is_modified(obj):
+            fields = _changed_fields(obj)
+            if not fields:
+                continue
+            deleting = "deletedAt" in fields and getattr(obj, "deleted_at", None) is not None
+            entries.append(("delete" if deleting else "update", obj, fields))
+    for obj in session.deleted:
+        if isinstance(obj, Base) and obj.__audited__:
+            entries.append(("delete", obj, []))
+    for action, obj, fields in entries:
+        tenant_id = _entity_tenant(obj) or current_tenant(session)
+        if tenant_id is None:
+            continue  # nothing tenant-owned can change without a tenant; see db.tenancy
+        record(
+            session,
+            f"{obj.__entity__}.{action}",
+            obj.__entity__,
+            getattr(obj, "id", None),
+            tenant_id=tenant_id,
+            changed_fields=fields,
+        )
+
+
+def activity_query(
+    *,
+    actor_id: uuid.UUID | None = None,
+    action: str | None = None,
+    entity_type: str | None = None,
+    entity_id: uuid.UUID | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Select[ActivityLog]:
+    stmt = select(ActivityLog)
+    if actor_id is not None:
+        stmt = stmt.where(ActivityLog.actor_id == actor_id)
+    if action:
+        stmt = stmt.where(ActivityLog.action == action)
+    if entity_type:
+        stmt = stmt.where(ActivityLog.entity_type == entity_type)
+    if entity_id is not None:
+        stmt = stmt.where(ActivityLog.entity_id == entity_id)
+    if date_from is not None:
+        stmt = stmt.where(ActivityLog.created_at >= _utc_start(date_from))
+    if date_to is not None:
+        stmt = stmt.where(ActivityLog.created_at < _utc_start(date_to, days=1))
+    return stmt.order_by(ActivityLog.created_at.desc(), ActivityLog.id.desc())
+
+
+def _utc_start(day: date, days: int = 0) -> datetime:
+    return datetime.combine(day + timedelta(days=days), time.min, tzinfo=UTC)
+
+
+async def list_activity(
+    session: AsyncSession, page: PageParams, **filters: Any
+) -> PageResult[ActivityLog]:
+    return await paginate(session, activity_query(**filters), page)

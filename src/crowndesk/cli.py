@@ -1,0 +1,143 @@
+"""The `crowndesk` command."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from crowndesk.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(
+    help="CrownDesk: revenue cycle and practice workflow beside Open Dental.", no_args_is_help=True
+)
+console = Console()
+
+DEMO_ORG = "Demo Dental Group"
+DEMO_EMAIL = "owner@demo.crowndesk.test"
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        console.print(f"[red]Configuration error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from crowndesk.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from crowndesk.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    console.print("Database is up to date.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_migrate: Annotated[
+        bool, typer.Option("--no-migrate", help="Do not apply migrations.")
+    ] = False,
+) -> None:
+    """Serve the API (and, in later versions, the web app)."""
+    settings = _settings()
+    if not no_migrate:
+        from crowndesk.db.migrate import upgrade
+
+        upgrade(settings.database_url)
+    _serve(settings, host, port)
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True, help="Sign-in email of the new owner.")],
+    full_name: Annotated[str, typer.Option(prompt=True, help="The person's name.")],
+    organization: Annotated[
+        str | None, typer.Option(help="Create this organization; default: the only existing one.")
+    ] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="CROWNDESK_ADMIN_PASSWORD",
+        ),
+    ] = "",
+) -> None:
+    """Create an owner account (and its organization, when there is none yet)."""
+    from crowndesk.ops import OperatorError, create_owner
+
+    settings = _settings()
+    try:
+        user = asyncio.run(create_owner(settings, email, full_name, password, organization))
+    except OperatorError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"Created owner {user} .", highlight=False)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    serve_app: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve after setting up.")
+    ] = True,
+) -> None:
+    """A first look in one command: fresh SQLite database, demo organization, a login, the app."""
+    from crowndesk.db.migrate import upgrade
+    from crowndesk.ops import seed_demo
+
+    base = _settings()
+    demo_dir = base.data_dir / "demo"
+    if demo_dir.exists():
+        shutil.rmtree(demo_dir)
+    demo_dir.mkdir(parents=True)
+    settings = _settings(
+        data_dir=Path(demo_dir), database_url=f"sqlite:///{demo_dir / 'crowndesk.db'}"
+    )
+    password = secrets.token_urlsafe(12)
+    with console.status("Creating the demo database ..."):
+        upgrade(settings.database_url)
+        asyncio.run(seed_demo(settings, DEMO_ORG, DEMO_EMAIL, password))
+    url = f"http://{host}:{port}"
+    console.print(f"\n[bold]CrownDesk demo[/bold] — {DEMO_ORG}", highlight=False)
+    console.print(f"  database   {demo_dir / 'crowndesk.db'}", highlight=False)
+    console.print(f"  app        {url}/", highlight=False)
+    console.print(f"  API docs   {url}/api/docs", highlight=False)
+    console.print(f"  email      {DEMO_EMAIL}", highlight=False)
+    console.print(f"  password   {password}\n", highlight=False)
+    if serve_app:
+        _serve(settings, host, port)
+
+
+def _mount_subcommands() -> None:
+    try:
+        from crowndesk.odsim.cli import app as odsim_app  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return
+    app.add_typer(odsim_app, name="odsim", help="The Open Dental API sandbox.")
+
+
+_mount_subcommands()
+
+if __name__ == "__main__":
+    app()

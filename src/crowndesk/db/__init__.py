@@ -1,0 +1,1 @@
+"""Database layer: Base and mixins, engine and sessions, tenancy, bulk upsert, named locks."""

@@ -1,0 +1,71 @@
+"""Engines and sessions for SQLite (embedded) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+
+from crowndesk.core.context import Context
+from crowndesk.db.tenancy import set_tenant
+
+SessionMaker = async_sessionmaker[AsyncSession]
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL, and SQLAlchemy's recipe so BEGIN/SAVEPOINT work as documented."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        # One file, many short transactions: no pool to hold stale connections across loops.
+        engine = create_async_engine(url, poolclass=NullPool, **kwargs)
+        configure_sqlite(engine.sync_engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    return create_async_engine(url, **kwargs)
+
+
+def create_sessionmaker(bind: Any, **kwargs: Any) -> SessionMaker:
+    return async_sessionmaker(bind=bind, expire_on_commit=False, **kwargs)
+
+
+@asynccontextmanager
+async def unit_of_work(
+    sessionmaker: SessionMaker, ctx: Context | None = None
+) -> AsyncIterator[AsyncSession]:
+    """One transaction for a job or a command: commit on success, roll back on any error."""
+    async with sessionmaker() as session:
+        if ctx is not None:
+            set_tenant(session, ctx.tenant_id)
+            session.info["context"] = ctx
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise

@@ -1,0 +1,173 @@
+"""Dialect-aware bulk upsert: `INSERT .. ON CONFLICT DO UPDATE` in batches.
+
+Rows whose values already match are left alone (`DO UPDATE .. WHERE` some column differs),
+so the counts tell inserted, updated and unchanged apart — the sync engine reports all three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, literal_column, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crowndesk.db.base import Base
+from crowndesk.db.tenancy import TenantViolation, current_tenant
+from crowndesk.db.types import utcnow
+
+
+@dataclass(slots=True)
+class UpsertResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+async def bulk_upsert(
+    session: AsyncSession,
+    model: type[Base],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    conflict_columns: Sequence[str],
+    update_columns: Sequence[str] | None = None,
+    batch_size: int = 1000,
+) -> UpsertResult:
+    """Insert new rows and update changed ones, matching on `conflict_columns`.
+
+    Rows of a tenant-owned model are stamped with the session's tenant; a row naming another
+    tenant is refused (`TenantViolation`). Column keys are the table's column names.
+    """
+    table: Table = model.__table__  # type: ignore[assignment]
+    tenant_id = current_tenant(session)
+    tenant_owned = "tenant_id" in table.c
+    if update_columns is None:
+        skip = {*conflict_columns, "id", "tenant_id", "created_at"}
+        update_columns = [c.name for c in table.c if c.name not in skip]
+    compared = [c for c in update_columns if c != "updated_at"]
+
+    result = UpsertResult()
+    batch: list[dict[str, Any]] = []
+    for raw in rows:
+        batch.append(_prepare(table, raw, tenant_owned, tenant_id))
+        if len(batch) >= batch_size:
+            result += await _upsert_batch(
+                session, table, batch, conflict_columns, update_columns, compared
+            )
+            batch = []
+    if batch:
+        result += await _upsert_batch(
+            session, table, batch, conflict_columns, update_columns, compared
+        )
+    return result
+
+
+def _prepare(
+    table: Table, raw: Mapping[str, Any], tenant_owned: bool, tenant_id: Any
+) -> dict[str, Any]:
+    row = dict(raw)
+    if tenant_owned:
+        if tenant_id is None:
+            raise TenantViolation(f"no tenant bound to the session for {table.name}")
+        if row.setdefault("tenant_id", tenant_id) != tenant_id:
+            raise TenantViolation(f"a row for {table.name} names another tenant")
+    # Python-side defaults (ids, timestamps) do not run for multi-row Core statements with
+    # differing keys, so apply them here.
+    for column in table.c:
+        if column.name not in row and column.default is not None and column.default.is_callable:
+            row[column.name] = column.default.arg(None)  # type: ignore[attr-defined]
+    return row
+
+
+async def _upsert_batch(
+    session: AsyncSession,
+    table: Table,
+    batch: list[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    update_columns: Sequence[str],
+    compared: Sequence[str],
+) -> UpsertResult:
+    # One row per key: the last one wins, as if the rows had been applied in order.
+    batch = list({tuple(row[name] for name in conflict_columns): row for row in batch}.values())
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return await _upsert_postgresql(
+            session, table, batch, conflict_columns, update_columns, compared
+        )
+    if dialect == "sqlite":
+        return await _upsert_sqlite(
+            session, table, batch, conflict_columns, update_columns, compared
+        )
+    raise ValueError(f"bulk upsert supports SQLite and PostgreSQL, not {dialect}")
+
+
+def _set_clause(table: Table, excluded: Any, update_columns: Sequence[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {name: excluded[name] for name in update_columns}
+    if "updated_at" in table.c:
+        values["updated_at"] = utcnow()
+    return values
+
+
+def _changed(table: Table, excluded: Any, compared: Sequence[str]) -> Any:
+    return or_(*(table.c[name].is_distinct_from(excluded[name]) for name in compared))
+
+
+async def _upsert_postgresql(
+    session: AsyncSession,
+    table: Table,
+    batch: list[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    update_columns: Sequence[str],
+    compared: Sequence[str],
+) -> UpsertResult:
+    insert = postgresql.insert(table)
+    stmt: Any = insert.on_conflict_do_update(
+        index_elements=list(conflict_columns),
+        set_=_set_clause(table, insert.excluded, update_columns),
+        where=_changed(table, insert.excluded, compared) if compared else None,
+    ).returning(literal_column("(xmax = 0)").label("inserted"))
+    flags = (await session.execute(stmt, batch)).scalars().all()
+    inserted = sum(1 for flag in flags if flag)
+    updated = len(flags) - inserted
+    return UpsertResult(inserted, updated, len(batch) - inserted - updated)
+
+
+async def _upsert_sqlite(
+    session: AsyncSession,
+    table: Table,
+    batch: list[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    update_columns: Sequence[str],
+    compared: Sequence[str],
+) -> UpsertResult:
+    # SQLite cannot tell an insert from an update in RETURNING: count the keys already there.
+    keys = [table.c[name] for name in conflict_columns]
+    wanted = {tuple(row[name] for name in conflict_columns) for row in batch}
+    existing = 0
+    for chunk in _chunks(sorted(wanted, key=repr), 400):
+        condition = (
+            keys[0].in_([key[0] for key in chunk]) if len(keys) == 1 else tuple_(*keys).in_(chunk)
+        )
+        existing += len((await session.execute(select(*keys).where(condition))).all())
+    insert = sqlite.insert(table)
+    stmt = insert.on_conflict_do_update(
+        index_elements=list(conflict_columns),
+        set_=_set_clause(table, insert.excluded, update_columns),
+        where=_changed(table, insert.excluded, compared) if compared else None,
+    ).returning(keys[0])
+    touched = len((await session.execute(stmt, batch)).all())
+    inserted = len(batch) - existing
+    return UpsertResult(inserted, touched - inserted, existing - (touched - inserted))
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
