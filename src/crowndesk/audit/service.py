@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import Select, event, inspect, select
+from sqlalchemy import Select, event, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -24,6 +24,7 @@ __all__ = ["Actor", "ActorType", "record", "set_actor", "list_activity", "activi
 from crowndesk.core.pagination import PageParams, PageResult, paginate
 from crowndesk.db.base import Base, TenantMixin
 from crowndesk.db.tenancy import current_tenant
+from crowndesk.db.types import utcnow
 
 AUDIT_KEY = "audit"
 IGNORED_FIELDS = frozenset({"updated_at", "created_at"})
@@ -105,13 +106,13 @@ def _set_fields(obj: Base) -> list[str]:
     )
 
 
-@event.listens_for(Session, "before_flush")
-def _write_activity(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+@event.listens_for(Session, "after_flush")
+def _write_activity(session: Session, flush_context: UOWTransaction) -> None:
+    # After the flush the rows exist (so the log's foreign keys hold) while the session
+    # still shows what was new, changed and deleted, with the attribute history.
     entries: list[tuple[str, Base, list[str]]] = []
     for obj in session.new:
         if isinstance(obj, Base) and obj.__audited__:
-            if getattr(obj, "id", None) is None:
-                obj.id = uuid.uuid4()  # type: ignore[attr-defined]
             entries.append(("create", obj, _set_fields(obj)))
     for obj in session.dirty:
         if isinstance(obj, Base) and obj.__audited__ and session.is_modified(obj):
@@ -123,18 +124,30 @@ def _write_activity(session: Session, flush_context: UOWTransaction, instances: 
     for obj in session.deleted:
         if isinstance(obj, Base) and obj.__audited__:
             entries.append(("delete", obj, []))
+    actor = _actor(session)
+    rows = []
     for action, obj, fields in entries:
         tenant_id = _entity_tenant(obj) or current_tenant(session)
         if tenant_id is None:
             continue  # nothing tenant-owned can change without a tenant; see db.tenancy
-        record(
-            session,
-            f"{obj.__entity__}.{action}",
-            obj.__entity__,
-            getattr(obj, "id", None),
-            tenant_id=tenant_id,
-            changed_fields=fields,
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant_id,
+                "actor_type": actor.actor_type,
+                "actor_id": actor.actor_id,
+                "action": f"{obj.__entity__}.{action}",
+                "entity_type": obj.__entity__,
+                "entity_id": getattr(obj, "id", None),
+                "request_id": actor.request_id,
+                "ip": actor.ip,
+                "user_agent": actor.user_agent,
+                "changed_fields": fields,
+                "created_at": utcnow(),
+            }
         )
+    if rows:
+        session.connection().execute(insert(ActivityLog), rows)
 
 
 def activity_query(

@@ -83,6 +83,7 @@ async def register(
     tenant = Tenant(id=uuid.uuid4(), name=data.organization_name.strip())
     session.add(tenant)
     set_tenant(session, tenant.id)
+    await session.flush()  # the tenant row first: everything else refers to it
     user = User(
         tenant_id=tenant.id,
         email=data.email,
@@ -353,7 +354,7 @@ async def update_user(
 ) -> User:
     user = await get_user(session, user_id)
     _guard_owner_role(ctx, user.role, data.role)
-    fields = data.model_dump(exclude_unset=True)
+    fields = data.model_dump(exclude_unset=True, by_alias=False)
     if fields.get("email") is not None and fields["email"] != user.email:
         await _email_free(session, fields["email"], user.id)
         user.email = fields["email"]

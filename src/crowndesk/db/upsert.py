@@ -34,19 +34,20 @@ class UpsertResult:
 
 async def bulk_upsert(
     session: AsyncSession,
-    model: type[Base],
+    target: type[Base] | Table,
     rows: Iterable[Mapping[str, Any]],
     *,
     conflict_columns: Sequence[str],
     update_columns: Sequence[str] | None = None,
     batch_size: int = 1000,
 ) -> UpsertResult:
-    """Insert new rows and update changed ones, matching on `conflict_columns`.
+    """Insert new rows into a model's table and update changed ones, matching on
+    `conflict_columns` (which need a unique constraint).
 
     Rows of a tenant-owned model are stamped with the session's tenant; a row naming another
     tenant is refused (`TenantViolation`). Column keys are the table's column names.
     """
-    table: Table = model.__table__  # type: ignore[assignment]
+    table: Table = target if isinstance(target, Table) else target.__table__  # type: ignore[assignment]
     tenant_id = current_tenant(session)
     tenant_owned = "tenant_id" in table.c
     if update_columns is None:
