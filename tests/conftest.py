@@ -17,13 +17,12 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from tests.factories import Org, register_org
 
 from crowndesk.app import create_app
 from crowndesk.config import Settings, normalize_database_url
 from crowndesk.db.engine import SessionMaker, create_engine, create_sessionmaker
 from crowndesk.db.migrate import upgrade
-from tests.factories import Org, register_org
-
 
 
 def _worker() -> str:

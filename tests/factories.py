@@ -28,12 +28,16 @@ class Org:
     def tenant_id(self) -> str:
         return str(self.user["tenantId"])
 
-    async def add_user(self, role: str, password: str = PASSWORD) -> tuple[dict[str, Any], dict[str, str]]:
+    async def add_user(
+        self, role: str, password: str = PASSWORD
+    ) -> tuple[dict[str, Any], dict[str, str]]:
         email = unique_email(role)
         body = {"email": email, "fullName": f"{role} person", "role": role, "password": password}
         created = await self.client.post("/api/users", json=body, headers=self.headers)
         assert created.status_code == 201, created.text
-        login = await self.client.post("/api/auth/login", json={"email": email, "password": password})
+        login = await self.client.post(
+            "/api/auth/login", json={"email": email, "password": password}
+        )
         assert login.status_code == 200, login.text
         return created.json(), {"Authorization": f"Bearer {login.json()['accessToken']}"}
 
@@ -54,7 +58,13 @@ async def register_org(client: httpx.AsyncClient, name: str = "Smile Dental") ->
 CLINIC = {
     "name": "Main Street Dental",
     "timezone": "America/Chicago",
-    "address": {"line1": "1 Main St", "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"},
+    "address": {
+        "line1": "1 Main St",
+        "city": "Springfield",
+        "state": "IL",
+        "postalCode": "62701",
+        "country": "US",
+    },
     "contact": {"email": "front@example-dental.com", "phone": "555-0100"},
     "openDental": {
         "baseUrl": "https://od.example.test/api/v1",
@@ -65,5 +75,3 @@ CLINIC = {
         "tier": "standard",
     },
 }
-
-

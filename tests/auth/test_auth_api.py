@@ -6,11 +6,11 @@ import httpx
 import jwt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from tests.factories import PASSWORD, Org, register_org, unique_email
 
 from crowndesk.auth.models import AuthSession, RefreshToken, User
 from crowndesk.config import Settings
 from crowndesk.db.tenancy import unscoped
-from tests.factories import PASSWORD, Org, register_org, unique_email
 
 
 class TestRegister:
@@ -29,13 +29,23 @@ class TestRegister:
     ) -> None:
         await register_org(client)
         settings.allow_signup = False
-        body = {"organizationName": "X", "email": unique_email(), "password": PASSWORD, "fullName": "X"}
+        body = {
+            "organizationName": "X",
+            "email": unique_email(),
+            "password": PASSWORD,
+            "fullName": "X",
+        }
         response = await client.post("/api/auth/register", json=body)
         assert response.status_code == 403
         assert response.headers["content-type"] == "application/problem+json"
 
     async def test_short_password_is_422_naming_the_field(self, client: httpx.AsyncClient) -> None:
-        body = {"organizationName": "X", "email": unique_email(), "password": "short", "fullName": "X"}
+        body = {
+            "organizationName": "X",
+            "email": unique_email(),
+            "password": "short",
+            "fullName": "X",
+        }
         response = await client.post("/api/auth/register", json=body)
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "password"
@@ -61,7 +71,9 @@ class TestLogin:
         claims = jwt.decode(body["accessToken"], options={"verify_signature": False})
         assert claims["exp"] - claims["iat"] == 15 * 60
         cookie = response.headers.get_list("set-cookie")
-        assert any("crowndesk_session=" in c and "HttpOnly" in c and "SameSite=lax" in c for c in cookie)
+        assert any(
+            "crowndesk_session=" in c and "HttpOnly" in c and "SameSite=lax" in c for c in cookie
+        )
 
     async def test_wrong_password_is_401(self, client: httpx.AsyncClient, org: Org) -> None:
         response = await client.post(
@@ -80,7 +92,9 @@ class TestLogin:
         assert throttled.status_code == 429
         assert 1 <= int(throttled.headers["retry-after"]) <= 15 * 60
 
-    async def test_throttle_is_per_address(self, app: object, client: httpx.AsyncClient, org: Org) -> None:
+    async def test_throttle_is_per_address(
+        self, app: object, client: httpx.AsyncClient, org: Org
+    ) -> None:
         body = {"email": org.user["email"], "password": "wrong-password-1"}
         for _ in range(5):
             await client.post("/api/auth/login", json=body)
@@ -92,9 +106,13 @@ class TestLogin:
             ok = await other.post("/api/auth/login", json={**body, "password": PASSWORD})
         assert ok.status_code == 200
 
-    async def test_deactivated_user_cannot_sign_in(self, client: httpx.AsyncClient, org: Org) -> None:
+    async def test_deactivated_user_cannot_sign_in(
+        self, client: httpx.AsyncClient, org: Org
+    ) -> None:
         user, _ = await org.add_user("billing")
-        await client.patch(f"/api/users/{user['id']}", json={"isActive": False}, headers=org.headers)
+        await client.patch(
+            f"/api/users/{user['id']}", json={"isActive": False}, headers=org.headers
+        )
         response = await client.post(
             "/api/auth/login", json={"email": user["email"], "password": PASSWORD}
         )
@@ -120,7 +138,9 @@ class TestRefresh:
         reuse = await client.post("/api/auth/refresh", json={"refreshToken": first})
         assert reuse.status_code == 401
         # The thief's copy and the legitimate newest token are both dead now.
-        latest = await client.post("/api/auth/refresh", json={"refreshToken": rotated["refreshToken"]})
+        latest = await client.post(
+            "/api/auth/refresh", json={"refreshToken": rotated["refreshToken"]}
+        )
         assert latest.status_code == 401
         me = await client.get(
             "/api/auth/me", headers={"Authorization": f"Bearer {rotated['accessToken']}"}
@@ -136,9 +156,7 @@ class TestRefresh:
         response = await client.post("/api/auth/refresh", json={"refreshToken": "nope"})
         assert response.status_code == 401
 
-    async def test_tokens_are_stored_only_as_hashes(
-        self, org: Org, session: AsyncSession
-    ) -> None:
+    async def test_tokens_are_stored_only_as_hashes(self, org: Org, session: AsyncSession) -> None:
         with unscoped(session):
             hashes = list(await session.scalars(select(RefreshToken.token_hash)))
             password_hash = await session.scalar(select(User.password_hash))
@@ -151,7 +169,9 @@ class TestLogoutAndSessions:
     async def test_logout_ends_the_session(self, client: httpx.AsyncClient, org: Org) -> None:
         assert (await client.post("/api/auth/logout", headers=org.headers)).status_code == 204
         assert (await client.get("/api/auth/me", headers=org.headers)).status_code == 401
-        refresh = await client.post("/api/auth/refresh", json={"refreshToken": org.tokens["refreshToken"]})
+        refresh = await client.post(
+            "/api/auth/refresh", json={"refreshToken": org.tokens["refreshToken"]}
+        )
         assert refresh.status_code == 401
 
     async def test_delete_logout_works_too(self, client: httpx.AsyncClient, org: Org) -> None:
@@ -167,7 +187,9 @@ class TestLogoutAndSessions:
         assert len(sessions) == 2
         assert sum(s["current"] for s in sessions) == 1
         other = next(s for s in sessions if not s["current"])
-        assert (await client.delete(f"/api/sessions/{other['id']}", headers=org.headers)).status_code == 204
+        assert (
+            await client.delete(f"/api/sessions/{other['id']}", headers=org.headers)
+        ).status_code == 204
         assert (await client.get("/api/auth/me", headers=other_headers)).status_code == 401
         assert (await client.get("/api/auth/me", headers=org.headers)).status_code == 200
 

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import (
+    Column,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+    func,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from crowndesk.auth.models import Tenant
+from crowndesk.db.tenancy import TenantViolation, set_tenant
+from crowndesk.db.types import UTCDateTime, utcnow
+from crowndesk.db.upsert import bulk_upsert
+
+# A stand-in for a mirrored table, created inside the test's transaction.
+metadata = MetaData()
+procedures = Table(
+    "test_upsert_procedures",
+    metadata,
+    Column("id", Uuid, primary_key=True, default=uuid.uuid4),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("pms_id", String(20), nullable=False),
+    Column("code", String(10), nullable=False),
+    Column("fee", Numeric(12, 2), nullable=False),
+    Column("note", String(100)),
+    Column("created_at", UTCDateTime, default=utcnow, nullable=False),
+    Column("updated_at", UTCDateTime, default=utcnow, nullable=False),
+    UniqueConstraint("tenant_id", "pms_id"),
+)
+KEY = ["tenant_id", "pms_id"]
+
+
+@pytest_asyncio.fixture
+async def tenant_session(
+    connection: AsyncConnection, session: AsyncSession
+) -> AsyncIterator[AsyncSession]:
+    await connection.run_sync(metadata.create_all)
+    tenant = Tenant(name="Upsert Dental")
+    session.add(tenant)
+    await session.flush()
+    set_tenant(session, tenant.id)
+    yield session
+
+
+def _rows(n: int, fee: str = "100.00", start: int = 0) -> list[dict[str, object]]:
+    return [
+        {"pms_id": str(i), "code": "D0120", "fee": Decimal(fee), "note": None}
+        for i in range(start, start + n)
+    ]
+
+
+class TestBulkUpsert:
+    async def test_inserts_then_updates_then_leaves_alone(
+        self, tenant_session: AsyncSession
+    ) -> None:
+        first = await bulk_upsert(
+            tenant_session, procedures, _rows(25), conflict_columns=KEY, batch_size=10
+        )
+        assert (first.inserted, first.updated, first.unchanged) == (25, 0, 0)
+        changed = _rows(10, fee="120.50") + _rows(15, start=10) + _rows(5, start=25)
+        second = await bulk_upsert(
+            tenant_session, procedures, changed, conflict_columns=KEY, batch_size=7
+        )
+        assert (second.inserted, second.updated, second.unchanged) == (5, 10, 15)
+        fees = await tenant_session.execute(select(procedures.c.pms_id, procedures.c.fee))
+        by_id = {pms_id: fee for pms_id, fee in fees}
+        assert by_id["3"] == Decimal("120.50") and by_id["12"] == Decimal("100.00")
+        assert len(by_id) == 30
+
+    async def test_a_null_to_value_change_counts_as_update(
+        self, tenant_session: AsyncSession
+    ) -> None:
+        await bulk_upsert(tenant_session, procedures, _rows(1), conflict_columns=KEY)
+        row = _rows(1)[0] | {"note": "now noted"}
+        result = await bulk_upsert(tenant_session, procedures, [row], conflict_columns=KEY)
+        assert result.updated == 1
+
+    async def test_the_last_duplicate_in_a_batch_wins(self, tenant_session: AsyncSession) -> None:
+        rows = _rows(1, fee="1.00") + _rows(1, fee="2.00")
+        result = await bulk_upsert(tenant_session, procedures, rows, conflict_columns=KEY)
+        assert result.inserted == 1
+        assert await tenant_session.scalar(select(procedures.c.fee)) == Decimal("2.00")
+
+    async def test_keeps_ids_and_created_at_on_update(self, tenant_session: AsyncSession) -> None:
+        await bulk_upsert(tenant_session, procedures, _rows(1), conflict_columns=KEY)
+        before = (
+            await tenant_session.execute(select(procedures.c.id, procedures.c.created_at))
+        ).one()
+        await bulk_upsert(tenant_session, procedures, _rows(1, fee="5.00"), conflict_columns=KEY)
+        after = (
+            await tenant_session.execute(select(procedures.c.id, procedures.c.created_at))
+        ).one()
+        assert before == after
+
+    async def test_refuses_rows_of_another_tenant(self, tenant_session: AsyncSession) -> None:
+        rows = [_rows(1)[0] | {"tenant_id": uuid.uuid4()}]
+        with pytest.raises(TenantViolation):
+            await bulk_upsert(tenant_session, procedures, rows, conflict_columns=KEY)
+
+    async def test_refuses_without_a_tenant(
+        self, connection: AsyncConnection, sessionmaker
+    ) -> None:  # type: ignore[no-untyped-def]
+        await connection.run_sync(metadata.create_all)
+        async with sessionmaker() as bare:
+            with pytest.raises(TenantViolation):
+                await bulk_upsert(bare, procedures, _rows(1), conflict_columns=KEY)
+            assert await bare.scalar(select(func.count()).select_from(procedures)) == 0
