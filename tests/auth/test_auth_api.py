@@ -150,7 +150,8 @@ class TestRefresh:
             revoked = await session.scalar(
                 select(AuthSession).where(AuthSession.user_id == uuid.UUID(org.user["id"]))
             )
-        assert revoked is not None and revoked.revoked_reason == "refresh_token_reuse"
+        assert revoked is not None
+        assert revoked.revoked_reason == "refresh_token_reuse"
 
     async def test_unknown_token_is_401(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/api/auth/refresh", json={"refreshToken": "nope"})
@@ -162,7 +163,8 @@ class TestRefresh:
             password_hash = await session.scalar(select(User.password_hash))
         assert org.tokens["refreshToken"] not in hashes
         assert len(hashes) >= 1
-        assert password_hash is not None and password_hash.startswith("$argon2id$")
+        assert password_hash is not None
+        assert password_hash.startswith("$argon2id$")
 
 
 class TestLogoutAndSessions:

@@ -35,9 +35,11 @@ class TestCreateClinic:
         od = body["openDental"]
         assert od["hasCredentials"] is True
         assert od["customerKeyLast4"] == "1234"
-        assert od["mode"] == "remote" and od["tier"] == "standard"
+        assert od["mode"] == "remote"
+        assert od["tier"] == "standard"
         assert od["effectiveRequestIntervalMs"] == 1000
-        assert "DEVKEY" not in response.text and "CUSTKEY" not in response.text
+        assert "DEVKEY" not in response.text
+        assert "CUSTKEY" not in response.text
 
     async def test_keys_are_encrypted_at_rest(
         self, client: httpx.AsyncClient, org: Org, session: AsyncSession, settings: Settings
@@ -47,7 +49,8 @@ class TestCreateClinic:
             clinic = await session.scalar(
                 select(Clinic).where(Clinic.id == uuid.UUID(str(created["id"])))
             )
-        assert clinic is not None and clinic.od_customer_key_enc is not None
+        assert clinic is not None
+        assert clinic.od_customer_key_enc is not None
         assert "CUSTKEY" not in clinic.od_customer_key_enc
         box = SecretBox(settings.secret_key)
         assert box.decrypt(clinic.od_customer_key_enc) == "CUSTKEY-qrstuvwxyz1234"
@@ -56,9 +59,9 @@ class TestCreateClinic:
         minimal = await _create(client, org, {"name": "Tiny", "timezone": "Europe/Berlin"})
         od = minimal["openDental"]
         assert isinstance(od, dict)
-        assert (
-            od["hasCredentials"] is False and od["syncEnabled"] is False and od["pageSize"] == 100
-        )
+        assert od["hasCredentials"] is False
+        assert od["syncEnabled"] is False
+        assert od["pageSize"] == 100
         body = {
             "name": "Local",
             "timezone": "UTC",
@@ -134,7 +137,9 @@ class TestListAndDelete:
         for name in ("A clinic", "B clinic", "C clinic"):
             await _create(client, org, {"name": name, "timezone": "UTC"})
         page = (await client.get("/api/clinics?limit=2&offset=1", headers=org.headers)).json()
-        assert page["total"] == 3 and page["limit"] == 2 and page["offset"] == 1
+        assert page["total"] == 3
+        assert page["limit"] == 2
+        assert page["offset"] == 1
         assert [c["name"] for c in page["items"]] == ["B clinic", "C clinic"]
 
     async def test_deleted_clinic_is_gone(self, client: httpx.AsyncClient, org: Org) -> None:

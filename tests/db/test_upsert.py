@@ -76,7 +76,8 @@ class TestBulkUpsert:
         assert (second.inserted, second.updated, second.unchanged) == (5, 10, 15)
         fees = await tenant_session.execute(select(procedures.c.pms_id, procedures.c.fee))
         by_id = {pms_id: fee for pms_id, fee in fees}
-        assert by_id["3"] == Decimal("120.50") and by_id["12"] == Decimal("100.00")
+        assert by_id["3"] == Decimal("120.50")
+        assert by_id["12"] == Decimal("100.00")
         assert len(by_id) == 30
 
     async def test_a_null_to_value_change_counts_as_update(
