@@ -1,0 +1,3 @@
+from crowndesk.odsim.cli import app
+
+app(prog_name="odsim")

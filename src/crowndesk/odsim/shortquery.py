@@ -1,0 +1,101 @@
+"""``PUT /queries/ShortQuery``: read-only SQL against the practice tables, 100 rows a page."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+from crowndesk.odsim.schema import money_columns
+
+PAGE = 100
+_ALLOWED = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+}
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+_MONEY = money_columns()
+
+
+class NotReadOnly(Exception):
+    pass
+
+
+class BadQuery(Exception):
+    pass
+
+
+def _authorizer(
+    action: int, a1: str | None, a2: str | None, db: str | None, trigger: str | None
+) -> int:
+    return sqlite3.SQLITE_OK if action in _ALLOWED else sqlite3.SQLITE_DENY
+
+
+def _split(sql: str) -> list[str]:
+    """Statements separated by semicolons outside quotes."""
+    out, cur, quote = [], [], ""
+    for ch in sql:
+        if quote:
+            cur.append(ch)
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote = ch
+            cur.append(ch)
+        elif ch == ";":
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur))
+    return [s.strip() for s in out if s.strip()]
+
+
+def _raw(name: str, v: Any) -> Any:
+    # MySQL rows as Open Dental's DataTable serialises them: dates as "...T00:00:00",
+    # money columns as numbers, enums as their stored numbers.
+    if isinstance(v, str):
+        if _DATETIME.match(v):
+            return v.replace(" ", "T")
+        if _DATE.match(v):
+            return v + "T00:00:00"
+        if name in _MONEY:
+            try:
+                return float(v)
+            except ValueError:
+                return v
+    return v
+
+
+def run(conn: sqlite3.Connection, sql: str, offset: int) -> list[dict[str, Any]]:
+    statements = _split(_COMMENTS.sub(" ", sql or ""))
+    if not statements:
+        raise BadQuery("SqlCommand is required.")
+    for stmt in statements:
+        head = stmt.lstrip("(").split(None, 1)[0].upper() if stmt.lstrip("(") else ""
+        if head not in ("SELECT", "WITH"):
+            raise NotReadOnly("Only read-only queries are allowed.")
+    if len(statements) > 1:
+        raise BadQuery("Only one statement per query is supported.")
+    conn.set_authorizer(_authorizer)
+    try:
+        cur = conn.execute(statements[0])
+        names = [d[0] for d in cur.description or []]
+        skipped = 0
+        while skipped < offset:
+            chunk = cur.fetchmany(min(1000, offset - skipped))
+            if not chunk:
+                return []
+            skipped += len(chunk)
+        rows = cur.fetchmany(PAGE)
+    except sqlite3.DatabaseError as exc:
+        if "not authorized" in str(exc):
+            raise NotReadOnly("Only read-only queries are allowed.") from exc
+        raise BadQuery(f"Error in query: {exc}") from exc
+    finally:
+        conn.set_authorizer(None)
+    return [{n: _raw(n, v) for n, v in zip(names, row, strict=True)} for row in rows]
