@@ -26,7 +26,7 @@ def _settings(**overrides: object) -> Settings:
     try:
         return load_settings(**overrides)
     except ConfigError as exc:
-        console.print(f"[red]Configuration error:[/red] {exc}", highlight=False)
+        typer.echo(f"crowndesk: configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
 
 

@@ -122,19 +122,24 @@ async def refresh_tokens(
     return _token_response(response, settings, issued)
 
 
-@router.api_route(
-    "/auth/logout",
-    methods=["POST", "DELETE"],
-    status_code=status.HTTP_204_NO_CONTENT,
-    tags=["auth"],
-)
-async def logout_user(session: DbSession, ctx: CurrentContext) -> Response:
-    """End the current session (its refresh token and cookie stop working)."""
+async def _logout(session: DbSession, ctx: Context) -> Response:
     await auth_service.logout(session, ctx)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)
     return response
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+async def logout_user(session: DbSession, ctx: CurrentContext) -> Response:
+    """End the current session (its refresh token and cookie stop working)."""
+    return await _logout(session, ctx)
+
+
+@router.delete("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+async def logout_user_by_delete(session: DbSession, ctx: CurrentContext) -> Response:
+    """The same as `POST /api/auth/logout`."""
+    return await _logout(session, ctx)
 
 
 @router.get("/auth/me", response_model=UserRead, tags=["auth"])
