@@ -5,7 +5,7 @@ import zoneinfo
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, Field, HttpUrl
+from pydantic import AfterValidator, EmailStr, Field, HttpUrl, UrlConstraints
 
 from crowndesk.clinics.models import ApiTier, ConnectionMode
 from crowndesk.core.schema import InputSchema, Schema
@@ -42,7 +42,9 @@ class Contact(InputSchema):
 
 
 class OpenDentalConnection(InputSchema):
-    base_url: HttpUrl | None = Field(default=None, examples=["https://api.opendental.com/api/v1"])
+    base_url: Annotated[HttpUrl, UrlConstraints(max_length=500)] | None = Field(
+        default=None, examples=["https://api.opendental.com/api/v1"]
+    )
     developer_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     customer_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     sync_enabled: bool = False

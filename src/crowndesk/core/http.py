@@ -110,6 +110,16 @@ class Metrics:
         )
 
 
+async def _refuse_nul(scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+    scope.setdefault("state", {})
+    request = Request(scope, receive)
+    response = problem(
+        request, 400, "Bad Request", "Query parameters may not contain NUL characters."
+    )
+    response.headers["x-request-id"] = request_id
+    await response(scope, receive, send)
+
+
 class RequestContextMiddleware:
     """Gives every request an id (kept from `X-Request-ID` when sane), echoes it, logs and
     counts the answer. Logs carry the route template, never bodies or query strings."""
@@ -127,6 +137,10 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
+        if b"%00" in scope.get("query_string", b"").lower():
+            # No text column can hold NUL; refuse it here once instead of in every filter.
+            await _refuse_nul(scope, receive, send, request_id)
+            return
 
         async def send_with_id(message: Message) -> None:
             nonlocal status

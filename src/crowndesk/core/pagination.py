@@ -14,6 +14,7 @@ from crowndesk.core.schema import Schema
 T = TypeVar("T")
 
 MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class PageParams:
 
 def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

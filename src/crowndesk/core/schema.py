@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, PlainSerializer, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -19,9 +19,17 @@ class Schema(BaseModel):
 
 
 class InputSchema(Schema):
-    """Request bodies: unknown fields are an error, not silently dropped."""
+    """Request bodies: unknown fields are an error, not silently dropped; text may not
+    contain NUL characters (no database column can hold them)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text may not contain NUL characters")
+        return value
 
 
 # Money on the wire: a string with two decimals.
