@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from crowndesk.config import ConfigError, Settings, load_settings
+from crowndesk.odsim.cli import app as odsim_app
 
 app = typer.Typer(
     help="CrownDesk: revenue cycle and practice workflow beside Open Dental.", no_args_is_help=True
@@ -129,15 +130,7 @@ def demo(
         _serve(settings, host, port)
 
 
-def _mount_subcommands() -> None:
-    try:
-        from crowndesk.odsim.cli import app as odsim_app  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return
-    app.add_typer(odsim_app, name="odsim", help="The Open Dental API sandbox.")
-
-
-_mount_subcommands()
+app.add_typer(odsim_app, name="odsim", help="The Open Dental API sandbox.")
 
 if __name__ == "__main__":
     app()
