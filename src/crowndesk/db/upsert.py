@@ -99,74 +99,50 @@ async def _upsert_batch(
     # One row per key: the last one wins, as if the rows had been applied in order.
     batch = list({tuple(row[name] for name in conflict_columns): row for row in batch}.values())
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return await _upsert_postgresql(
-            session, table, batch, conflict_columns, update_columns, compared
-        )
-    if dialect == "sqlite":
-        return await _upsert_sqlite(
-            session, table, batch, conflict_columns, update_columns, compared
-        )
-    raise ValueError(f"bulk upsert supports SQLite and PostgreSQL, not {dialect}")
-
-
-def _set_clause(table: Table, excluded: Any, update_columns: Sequence[str]) -> dict[str, Any]:
+    if dialect not in _INSERTS:
+        raise ValueError(f"bulk upsert supports SQLite and PostgreSQL, not {dialect}")
+    insert = _INSERTS[dialect](table)
+    excluded = insert.excluded
     values: dict[str, Any] = {name: excluded[name] for name in update_columns}
     if "updated_at" in table.c:
         values["updated_at"] = utcnow()
-    return values
-
-
-def _changed(table: Table, excluded: Any, compared: Sequence[str]) -> Any:
-    return or_(*(table.c[name].is_distinct_from(excluded[name]) for name in compared))
-
-
-async def _upsert_postgresql(
-    session: AsyncSession,
-    table: Table,
-    batch: list[dict[str, Any]],
-    conflict_columns: Sequence[str],
-    update_columns: Sequence[str],
-    compared: Sequence[str],
-) -> UpsertResult:
-    insert = postgresql.insert(table)
+    changed = or_(*(table.c[name].is_distinct_from(excluded[name]) for name in compared))
     stmt: Any = insert.on_conflict_do_update(
-        index_elements=list(conflict_columns),
-        set_=_set_clause(table, insert.excluded, update_columns),
-        where=_changed(table, insert.excluded, compared) if compared else None,
-    ).returning(literal_column("(xmax = 0)").label("inserted"))
-    flags = (await session.execute(stmt, batch)).scalars().all()
-    inserted = sum(1 for flag in flags if flag)
-    updated = len(flags) - inserted
-    return UpsertResult(inserted, updated, len(batch) - inserted - updated)
+        index_elements=list(conflict_columns), set_=values, where=changed if compared else None
+    )
+    if dialect == "postgresql":
+        # xmax is 0 on a freshly inserted row version: one round trip tells all three counts.
+        stmt = stmt.returning(literal_column("(xmax = 0)").label("inserted"))
+        flags = (await session.execute(stmt, batch)).scalars().all()
+        inserted = sum(1 for flag in flags if flag)
+        return UpsertResult(inserted, len(flags) - inserted, len(batch) - len(flags))
+    # SQLite cannot tell an insert from an update in RETURNING: count the keys already there.
+    existing = await _count_existing(session, table, batch, conflict_columns)
+    touched = len(
+        (await session.execute(stmt.returning(table.c[conflict_columns[0]]), batch)).all()
+    )
+    inserted = len(batch) - existing
+    return UpsertResult(inserted, touched - inserted, existing - (touched - inserted))
 
 
-async def _upsert_sqlite(
+_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+async def _count_existing(
     session: AsyncSession,
     table: Table,
     batch: list[dict[str, Any]],
     conflict_columns: Sequence[str],
-    update_columns: Sequence[str],
-    compared: Sequence[str],
-) -> UpsertResult:
-    # SQLite cannot tell an insert from an update in RETURNING: count the keys already there.
+) -> int:
     keys = [table.c[name] for name in conflict_columns]
-    wanted = {tuple(row[name] for name in conflict_columns) for row in batch}
+    wanted = sorted({tuple(row[name] for name in conflict_columns) for row in batch}, key=repr)
     existing = 0
-    for chunk in _chunks(sorted(wanted, key=repr), 400):
+    for chunk in _chunks(wanted, 400):
         condition = (
             keys[0].in_([key[0] for key in chunk]) if len(keys) == 1 else tuple_(*keys).in_(chunk)
         )
         existing += len((await session.execute(select(*keys).where(condition))).all())
-    insert = sqlite.insert(table)
-    stmt = insert.on_conflict_do_update(
-        index_elements=list(conflict_columns),
-        set_=_set_clause(table, insert.excluded, update_columns),
-        where=_changed(table, insert.excluded, compared) if compared else None,
-    ).returning(keys[0])
-    touched = len((await session.execute(stmt, batch)).all())
-    inserted = len(batch) - existing
-    return UpsertResult(inserted, touched - inserted, existing - (touched - inserted))
+    return existing
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
