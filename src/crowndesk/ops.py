@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crowndesk.auth.models import Tenant, User
 from crowndesk.auth.schemas import MIN_PASSWORD
@@ -10,12 +14,42 @@ from crowndesk.auth.security import hash_password
 from crowndesk.clinics.models import Clinic
 from crowndesk.config import Settings
 from crowndesk.core.context import Role
-from crowndesk.db.engine import create_engine, create_sessionmaker
+from crowndesk.db.engine import create_engine, create_sessionmaker, unit_of_work
 from crowndesk.db.tenancy import set_tenant, unscoped
 
 
 class OperatorError(Exception):
     """A command cannot do what it was asked; the message says why."""
+
+
+@asynccontextmanager
+async def _operator_session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One transaction on a short-lived engine, as a command needs it."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+async def _add_organization_with_owner(
+    session: AsyncSession, organization: str, email: str, full_name: str, password: str
+) -> Tenant:
+    tenant = Tenant(name=organization)
+    session.add(tenant)
+    await session.flush()  # the tenant row first: the owner refers to it
+    set_tenant(session, tenant.id)
+    _add_owner(session, email, full_name, password)
+    return tenant
+
+
+def _add_owner(session: AsyncSession, email: str, full_name: str, password: str) -> None:
+    session.add(
+        User(
+            email=email, full_name=full_name, role=Role.owner, password_hash=hash_password(password)
+        )
+    )
 
 
 async def create_owner(
@@ -30,69 +64,40 @@ async def create_owner(
         raise OperatorError(f"{email!r} is not an email address.")
     if len(password) < MIN_PASSWORD:
         raise OperatorError(f"The password must have at least {MIN_PASSWORD} characters.")
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            with unscoped(session):
-                if await session.scalar(select(User.id).where(User.email == email)):
-                    raise OperatorError(f"A user with email {email} already exists.")
-                tenants = list(await session.scalars(select(Tenant)))
-            if organization:
-                tenant = Tenant(name=organization)
-                session.add(tenant)
-                await session.flush()
-            elif len(tenants) == 1:
-                tenant = tenants[0]
-            else:
-                raise OperatorError(
-                    "Name the organization with --organization "
-                    f"({len(tenants)} exist; a new one will be created)."
-                )
-            set_tenant(session, tenant.id)
-            session.add(
-                User(
-                    email=email,
-                    full_name=full_name,
-                    role=Role.owner,
-                    password_hash=hash_password(password),
-                )
+    async with _operator_session(settings) as session:
+        with unscoped(session):
+            if await session.scalar(select(User.id).where(User.email == email)):
+                raise OperatorError(f"A user with email {email} already exists.")
+            tenants = list(await session.scalars(select(Tenant)))
+        if organization:
+            tenant = await _add_organization_with_owner(
+                session, organization, email, full_name, password
             )
-            await session.commit()
-            return f"{email} in {tenant.name}"
-    finally:
-        await engine.dispose()
+        elif len(tenants) == 1:
+            tenant = tenants[0]
+            set_tenant(session, tenant.id)
+            _add_owner(session, email, full_name, password)
+        else:
+            raise OperatorError(
+                f"{len(tenants)} organizations exist: name a new one with --organization."
+            )
+        return f"{email} in {tenant.name}"
 
 
 async def seed_demo(settings: Settings, organization: str, email: str, password: str) -> None:
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            with unscoped(session):
-                if await session.scalar(select(func.count()).select_from(Tenant)):
-                    raise OperatorError("The demo database is not empty.")
-            tenant = Tenant(name=organization)
-            session.add(tenant)
-            await session.flush()
-            set_tenant(session, tenant.id)
-            session.add(
-                User(
-                    email=email,
-                    full_name="Demo Owner",
-                    role=Role.owner,
-                    password_hash=hash_password(password),
-                )
+    async with _operator_session(settings) as session:
+        with unscoped(session):
+            if await session.scalar(select(Tenant.id).limit(1)):
+                raise OperatorError("The demo database is not empty.")
+        await _add_organization_with_owner(session, organization, email, "Demo Owner", password)
+        session.add(
+            Clinic(
+                name="Demo Dental — Main Street",
+                timezone="America/Chicago",
+                address_line1="100 Main Street",
+                address_city="Springfield",
+                address_state="IL",
+                address_postal_code="62701",
+                address_country="US",
             )
-            session.add(
-                Clinic(
-                    name="Demo Dental — Main Street",
-                    timezone="America/Chicago",
-                    address_line1="100 Main Street",
-                    address_city="Springfield",
-                    address_state="IL",
-                    address_postal_code="62701",
-                    address_country="US",
-                )
-            )
-            await session.commit()
-    finally:
-        await engine.dispose()
+        )

@@ -10,7 +10,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from crowndesk.core.crypto import _derive
+from crowndesk.core.crypto import derive_key
 from crowndesk.db.types import utcnow
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -42,7 +42,7 @@ class AccessClaims:
 
 
 def _key(secret_key: str) -> bytes:
-    return _derive(secret_key, "jwt/v1")
+    return derive_key(secret_key, "jwt/v1")
 
 
 def issue_access_token(

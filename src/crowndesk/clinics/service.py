@@ -85,13 +85,6 @@ def _apply(clinic: Clinic, box: SecretBox, data: ClinicWrite) -> None:
         clinic.od_customer_key_last4 = od.customer_key[-4:]
 
 
-def open_dental_keys(clinic: Clinic, box: SecretBox) -> tuple[str, str] | None:
-    """The decrypted (developer key, customer key), for the Open Dental client only."""
-    if not (clinic.od_developer_key_enc and clinic.od_customer_key_enc):
-        return None
-    return box.decrypt(clinic.od_developer_key_enc), box.decrypt(clinic.od_customer_key_enc)
-
-
 def to_read(clinic: Clinic) -> ClinicRead:
     return ClinicRead(
         id=clinic.id,

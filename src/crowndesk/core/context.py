@@ -22,7 +22,3 @@ class Context:
     user_id: UUID | None  # None for system jobs
     roles: frozenset[Role]
     session_id: UUID | None = None
-
-    @classmethod
-    def system(cls, tenant_id: UUID) -> Context:
-        return cls(tenant_id=tenant_id, user_id=None, roles=frozenset({Role.owner}))

@@ -10,7 +10,7 @@ import secrets
 from cryptography.fernet import Fernet, InvalidToken
 
 
-def _derive(secret_key: str, purpose: str) -> bytes:
+def derive_key(secret_key: str, purpose: str) -> bytes:
     return hmac.new(secret_key.encode(), purpose.encode(), hashlib.sha256).digest()
 
 
@@ -18,7 +18,7 @@ class SecretBox:
     """Encrypts small secrets (Open Dental keys) for storage."""
 
     def __init__(self, secret_key: str) -> None:
-        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret_key, "fernet/v1")))
+        self._fernet = Fernet(base64.urlsafe_b64encode(derive_key(secret_key, "fernet/v1")))
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
@@ -40,4 +40,4 @@ def hash_token(token: str) -> str:
 
 
 def sign(secret_key: str, purpose: str, value: str) -> str:
-    return hmac.new(_derive(secret_key, purpose), value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(derive_key(secret_key, purpose), value.encode(), hashlib.sha256).hexdigest()

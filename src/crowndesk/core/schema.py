@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -30,7 +29,3 @@ class InputSchema(Schema):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("text may not contain NUL characters")
         return value
-
-
-# Money on the wire: a string with two decimals.
-Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
