@@ -21,7 +21,7 @@ _EVERYONE = {Permission.clinics_read}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.owner: frozenset(Permission),
     Role.admin: frozenset(Permission),
-    Role.billing: frozenset(_EVERYONE | {Permission.billing_write}),
+    Role.billing: frozenset(_EVERYONE | {Permission.billing_write, Permission.sync_run}),
     Role.front_desk: frozenset(_EVERYONE),
     Role.clinician: frozenset(_EVERYONE),
     Role.read_only: frozenset(_EVERYONE),

@@ -6,7 +6,7 @@ so the counts tell inserted, updated and unchanged apart — the sync engine rep
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,8 @@ async def bulk_upsert(
     *,
     conflict_columns: Sequence[str],
     update_columns: Sequence[str] | None = None,
+    compare_columns: Sequence[str] | None = None,
+    merge: Mapping[str, Merge] | None = None,
     batch_size: int = 1000,
 ) -> UpsertResult:
     """Insert new rows into a model's table and update changed ones, matching on
@@ -53,21 +55,19 @@ async def bulk_upsert(
     if update_columns is None:
         skip = {*conflict_columns, "id", "tenant_id", "created_at"}
         update_columns = [c.name for c in table.c if c.name not in skip]
-    compared = [c for c in update_columns if c != "updated_at"]
+    if compare_columns is None:
+        compare_columns = [c for c in update_columns if c != "updated_at"]
+    plan = _Plan(update_columns, compare_columns, merge or {})
 
     result = UpsertResult()
     batch: list[dict[str, Any]] = []
     for raw in rows:
         batch.append(_prepare(table, raw, tenant_owned, tenant_id))
         if len(batch) >= batch_size:
-            result += await _upsert_batch(
-                session, table, batch, conflict_columns, update_columns, compared
-            )
+            result += await _upsert_batch(session, table, batch, conflict_columns, plan)
             batch = []
     if batch:
-        result += await _upsert_batch(
-            session, table, batch, conflict_columns, update_columns, compared
-        )
+        result += await _upsert_batch(session, table, batch, conflict_columns, plan)
     return result
 
 
@@ -93,8 +93,7 @@ async def _upsert_batch(
     table: Table,
     batch: list[dict[str, Any]],
     conflict_columns: Sequence[str],
-    update_columns: Sequence[str],
-    compared: Sequence[str],
+    plan: _Plan,
 ) -> UpsertResult:
     # One row per key: the last one wins, as if the rows had been applied in order.
     batch = list({tuple(row[name] for name in conflict_columns): row for row in batch}.values())
@@ -103,12 +102,21 @@ async def _upsert_batch(
         raise ValueError(f"bulk upsert supports SQLite and PostgreSQL, not {dialect}")
     insert = _INSERTS[dialect](table)
     excluded = insert.excluded
-    values: dict[str, Any] = {name: excluded[name] for name in update_columns}
+    values: dict[str, Any] = {
+        name: plan.merge[name](table.c[name], excluded[name])
+        if name in plan.merge
+        else excluded[name]
+        for name in plan.update_columns
+    }
     if "updated_at" in table.c:
         values["updated_at"] = utcnow()
-    changed = or_(*(table.c[name].is_distinct_from(excluded[name]) for name in compared))
+    changed = or_(
+        *(table.c[name].is_distinct_from(values[name]) for name in plan.compare_columns)
+    )
     stmt: Any = insert.on_conflict_do_update(
-        index_elements=list(conflict_columns), set_=values, where=changed if compared else None
+        index_elements=list(conflict_columns),
+        set_=values,
+        where=changed if plan.compare_columns else None,
     )
     if dialect == "postgresql":
         # xmax is 0 on a freshly inserted row version: one round trip tells all three counts.
@@ -123,6 +131,16 @@ async def _upsert_batch(
     )
     inserted = len(batch) - existing
     return UpsertResult(inserted, touched - inserted, existing - (touched - inserted))
+
+
+Merge = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    update_columns: Sequence[str]
+    compare_columns: Sequence[str]
+    merge: Mapping[str, Merge]
 
 
 _INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

@@ -1,0 +1,1 @@
+"""Patients and families (a family is everyone who shares a guarantor)."""

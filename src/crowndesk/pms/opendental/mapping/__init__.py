@@ -1,0 +1,12 @@
+"""How each Open Dental resource maps onto our tables: one module per domain."""
+
+from __future__ import annotations
+
+from crowndesk.pms.opendental.mapping import patients, procedures, scheduling
+from crowndesk.pms.sync.spec import EntitySpec
+
+SPECS: tuple[EntitySpec, ...] = (
+    *procedures.SPECS,
+    *scheduling.SPECS,
+    *patients.SPECS,
+)

@@ -1,0 +1,762 @@
+"""One sync run: one clinic, one entity (ARCHITECTURE.md, "The sync engine").
+
+The run holds the clinic+entity lock, reads pages from Open Dental in the cheapest way the
+office allows (see `spec.py`), maps and validates each record, bulk-upserts each page and
+commits it, parks records whose parent has not arrived and keeps malformed ones in
+`sync_errors`. Only when every page succeeded does the cursor move — to Open Dental's own
+clock — so a failed or killed run is simply repeated by the next one (upserts are idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+import structlog
+from sqlalchemy import Table, case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from crowndesk.audit import service as audit
+from crowndesk.clinics.models import Clinic
+from crowndesk.core.crypto import SecretBox
+from crowndesk.db.base import PMS_SOURCE
+from crowndesk.db.locks import LockNotAvailable, named_lock
+from crowndesk.db.tenancy import set_tenant
+from crowndesk.db.types import utcnow
+from crowndesk.db.upsert import bulk_upsert
+from crowndesk.pms.opendental.client import (
+    ConnectionSettings,
+    OpenDentalClient,
+    OpenDentalError,
+    QueriesNotPermitted,
+)
+from crowndesk.pms.opendental.formats import od_datetime_text, timestamp
+from crowndesk.pms.sync.mapper import Mapper, key_maps
+from crowndesk.pms.sync.models import (
+    RunMode,
+    RunState,
+    SyncConflict,
+    SyncError,
+    SyncPending,
+    SyncRun,
+    SyncState,
+)
+from crowndesk.pms.sync.registry import spec_for
+from crowndesk.pms.sync.spec import EntitySpec, PerParent
+
+log = structlog.get_logger("crowndesk.sync")
+
+NATURAL_KEY = ("tenant_id", "clinic_id", "pms_source", "pms_id")
+QUERY_PAGE = 100  # /queries/ShortQuery answers at most 100 rows per page
+PARENT_BATCH = 200  # parent keys per `IN (...)` when the Queries permission allows it
+QUERIES_RECHECK = timedelta(days=1)
+WRITE_BATCH = 1000
+
+Progress = Callable[["Counts"], None]
+
+
+@dataclass(slots=True)
+class Counts:
+    requests: int = 0
+    pages: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    parked: int = 0
+    deleted: int = 0
+
+    @property
+    def records(self) -> int:
+        return self.inserted + self.updated + self.unchanged + self.failed + self.parked
+
+
+@dataclass(frozen=True, slots=True)
+class SyncEnv:
+    """What a run needs besides its id: the database and the key to the clinic's secrets."""
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    box: SecretBox
+    transport: Any = None  # an httpx transport, for tests that need one
+
+
+class ClinicNotConnected(OpenDentalError):
+    pass
+
+
+def lock_name(clinic_id: uuid.UUID, entity: str) -> str:
+    return f"pms-sync:{clinic_id}:{entity}"
+
+
+def connection_settings(clinic: Clinic, box: SecretBox) -> ConnectionSettings:
+    if not (clinic.od_base_url and clinic.od_developer_key_enc and clinic.od_customer_key_enc):
+        raise ClinicNotConnected("The clinic has no Open Dental address and keys.")
+    base = clinic.od_base_url.rstrip("/")
+    if not base.endswith("/api/v1"):
+        base += "/api/v1"
+    interval = clinic.effective_request_interval_ms
+    return ConnectionSettings(
+        base_url=base,
+        developer_key=box.decrypt(clinic.od_developer_key_enc),
+        customer_key=box.decrypt(clinic.od_customer_key_enc),
+        page_size=clinic.od_mode.page_size,
+        request_interval=interval / 1000 if interval else None,
+    )
+
+
+async def execute_run(
+    env: SyncEnv, tenant_id: uuid.UUID, run_id: uuid.UUID, *, progress: Progress | None = None
+) -> SyncRun:
+    """Carry out a queued run. Never raises for Open Dental or data trouble: the run records
+    it and fails; the next run repeats the window."""
+    async with env.sessionmaker() as session:
+        set_tenant(session, tenant_id)
+        run = (await session.execute(select(SyncRun).where(SyncRun.id == run_id))).scalar_one()
+        spec = spec_for(run.entity)
+        try:
+            async with named_lock(env.engine, lock_name(run.clinic_id, run.entity)):
+                await _Run(env, session, run, spec, progress).execute()
+        except LockNotAvailable:
+            run.state = RunState.failed
+            run.error = "Another run of this clinic and entity is in progress."
+            run.finished_at = utcnow()
+            await session.commit()
+        return run
+
+
+class _Run:
+    def __init__(
+        self,
+        env: SyncEnv,
+        session: AsyncSession,
+        run: SyncRun,
+        spec: EntitySpec,
+        progress: Progress | None,
+    ) -> None:
+        self.env = env
+        self.session = session
+        self.run = run
+        self.spec = spec
+        self.progress = progress
+        self.counts = Counts()
+        self.table: Table = spec.model.__table__  # type: ignore[assignment]
+        self.now = utcnow()
+        self.mapper = Mapper(spec, run.clinic_id, {}, self.now)
+        self.local_edits: dict[str, dict[str, Any]] = {}
+        self.open_errors = False
+        self.seen: set[str] = set()
+        self.client: OpenDentalClient | None = None
+        self.pending_keys: set[str] = set()
+
+    # ------------------------------------------------------------------ the run
+    async def execute(self) -> None:
+        run, session = self.run, self.session
+        run.state = RunState.running
+        run.started_at = self.now
+        clinic = (
+            await session.execute(select(Clinic).where(Clinic.id == run.clinic_id))
+        ).scalar_one()
+        state = await self._state()
+        run.cursor_before = state.cursor
+        await session.commit()
+        try:
+            settings = connection_settings(clinic, self.env.box)
+            async with OpenDentalClient(settings, transport=self.env.transport) as client:
+                self.client = client
+                await self._prepare()
+                if run.mode is RunMode.reconcile:
+                    await self._reconcile(state)
+                else:
+                    await self._retry_pending()
+                    await self._read(state)
+                    if self.spec.after_run is not None:
+                        await self.spec.after_run(session, None, run.clinic_id)
+        except (OpenDentalError, ValueError) as exc:
+            await session.rollback()
+            self._finish(RunState.failed, _describe(exc))
+        except BaseException as exc:
+            await session.rollback()
+            self._finish(RunState.failed, _describe(exc))
+            await self._commit_quietly()
+            raise
+        else:
+            state.last_run_id = run.id
+            state.last_synced_at = utcnow()
+            if run.mode is RunMode.reconcile:
+                state.last_reconciled_at = state.last_synced_at
+            run.cursor_after = state.cursor
+            self._finish(RunState.succeeded, None)
+        audit.record(
+            session,
+            f"pms_sync.run_{run.state.value}",
+            "sync_run",
+            run.id,
+            changed_fields=[run.entity],
+        )
+        await session.commit()
+        log.info(
+            "sync.run",
+            entity=run.entity,
+            state=run.state.value,
+            mode=run.mode.value,
+            strategy=run.strategy,
+            requests=run.requests,
+            inserted=run.inserted,
+            updated=run.updated,
+            failed=run.failed,
+            parked=run.parked,
+            deleted=run.deleted,
+        )
+
+    def _finish(self, state: RunState, error: str | None) -> None:
+        run = self.run
+        self._copy_counts()
+        run.state = state
+        run.error = error
+        run.finished_at = utcnow()
+
+    def _copy_counts(self) -> None:
+        run, counts = self.run, self.counts
+        if self.client is not None:
+            counts.requests = self.client.requests
+        for name in ("requests", "pages", "inserted", "updated", "unchanged", "failed"):
+            setattr(run, name, getattr(counts, name))
+        run.parked, run.deleted = counts.parked, counts.deleted
+
+    async def _commit_quietly(self) -> None:
+        try:
+            await asyncio.shield(self.session.commit())
+        except Exception:  # noqa: BLE001 - the original error is what matters
+            log.warning("sync.run_not_recorded", entity=self.run.entity)
+
+    async def _state(self) -> SyncState:
+        run = self.run
+        state = (
+            await self.session.execute(
+                select(SyncState).where(
+                    SyncState.clinic_id == run.clinic_id, SyncState.entity == run.entity
+                )
+            )
+        ).scalar_one_or_none()
+        if state is None:
+            state = SyncState(clinic_id=run.clinic_id, entity=run.entity)
+            self.session.add(state)
+        if run.mode is RunMode.reset:
+            state.cursor = None
+            state.parent_mark = None
+        return state
+
+    async def _prepare(self) -> None:
+        spec, session, clinic_id = self.spec, self.session, self.run.clinic_id
+        self.mapper = Mapper(spec, clinic_id, await key_maps(session, spec, clinic_id), self.now)
+        model = spec.model
+        edited = (
+            await session.execute(
+                select(model).where(
+                    model.clinic_id == clinic_id,  # type: ignore[attr-defined]
+                    model.local_modified_at.is_not(None),  # type: ignore[attr-defined]
+                )
+            )
+        ).scalars()
+        row: Any
+        for row in edited:
+            self.local_edits[row.pms_id] = {
+                "id": row.id,
+                **{c: getattr(row, c) for c in self.mapper.columns},
+            }
+        self.open_errors = (
+            await session.scalar(
+                select(func.count())
+                .select_from(SyncError)
+                .where(
+                    SyncError.clinic_id == clinic_id,
+                    SyncError.entity == spec.name,
+                    SyncError.resolved_at.is_(None),
+                )
+            )
+            or 0
+        ) > 0
+
+    # ------------------------------------------------------------------ reading
+    async def _read(self, state: SyncState) -> None:
+        spec = self.spec
+        initial = state.cursor is None and state.parent_mark is None
+        changed_since = spec.changed_since
+        if spec.endpoint and changed_since and (state.cursor or spec.listable):
+            # Changed-since resource: incremental from the cursor; the first run reads all.
+            await self._read_list(state, since=state.cursor)
+            return
+        if initial and spec.endpoint and spec.listable:
+            await self._read_list(state, since=None)
+            return
+        if spec.query and await self._queries_allowed(state):
+            try:
+                if spec.query.stamp or initial:
+                    await self._read_query(state, since=None if initial else state.cursor)
+                    return
+            except QueriesNotPermitted:
+                self._queries_denied(state)
+        if spec.per_parent:
+            await self._read_children(state, everything=initial)
+            return
+        if spec.endpoint and spec.listable:
+            await self._read_list(state, since=None)
+            return
+        raise ValueError(f"{spec.name}: no way to read it without the Queries permission")
+
+    async def _queries_allowed(self, state: SyncState) -> bool:
+        if state.queries_permitted is False and state.queries_checked_at is not None:
+            if utcnow() - state.queries_checked_at < QUERIES_RECHECK:
+                return False
+        return True
+
+    def _queries_denied(self, state: SyncState) -> None:
+        state.queries_permitted = False
+        state.queries_checked_at = utcnow()
+
+    async def _read_list(self, state: SyncState, *, since: str | None) -> None:
+        spec, client = self.spec, self._client()
+        assert spec.endpoint is not None
+        params: dict[str, str | int] = dict(spec.params)
+        cs = spec.changed_since
+        if since and cs:
+            params[cs.param] = since[:10] if cs.date_only else since
+        self.run.strategy = "changed_since" if since else "full_read"
+        server_time: str | None = None
+        newest: datetime | None = None
+        async for page in _prefetch(client.pages(spec.endpoint, params)):
+            if server_time is None and cs and cs.server_time:
+                server_time = _server_time(page)
+            newest = _max_stamp(newest, page, spec.stamp)
+            await self._write_page(page)
+        complete = since is None
+        if complete:
+            await self._mark_unseen_deleted(None)
+        if cs and cs.server_time:
+            state.cursor = server_time or state.cursor
+        elif cs:
+            state.cursor = _overlapped(newest, cs.overlap) or state.cursor
+
+    async def _read_query(self, state: SyncState, *, since: str | None) -> None:
+        spec, client = self.spec, self._client()
+        query = spec.query
+        assert query is not None
+        sql = f"SELECT * FROM {query.table}"  # noqa: S608 - names come from our specs
+        if since and query.stamp:
+            sql += f" WHERE {query.stamp} >= '{_safe_stamp(since)}'"
+        sql += f" ORDER BY {spec.key}"
+        self.run.strategy = "query_since" if since else "query_all"
+        newest: datetime | None = None
+        async for page in _prefetch(client.short_query(sql, page_size=QUERY_PAGE)):
+            state.queries_permitted = True
+            newest = _max_stamp(newest, page, query.stamp)
+            await self._write_page(page)
+        if since is None:
+            await self._mark_unseen_deleted(None)
+        if query.stamp:
+            state.cursor = _overlapped(newest, query.overlap) or state.cursor
+
+    async def _read_children(self, state: SyncState, *, everything: bool) -> None:
+        """Children of parents written since the last such run (all parents the first time)."""
+        mark = utcnow()
+        self.run.strategy = "per_parent"
+        for relation in self.spec.per_parent:
+            parents = await self._parents(relation, None if everything else state.parent_mark)
+            if not parents:
+                continue
+            if self.spec.query and await self._queries_allowed(state):
+                try:
+                    await self._children_by_query(relation, parents)
+                    continue
+                except QueriesNotPermitted:
+                    self._queries_denied(state)
+            await self._children_by_get(relation, parents)
+        state.parent_mark = mark
+
+    async def _parents(
+        self, relation: PerParent, since: datetime | None
+    ) -> dict[str, uuid.UUID]:
+        model = spec_for(relation.parent).model
+        stmt = select(model.pms_id, model.id).where(  # type: ignore[attr-defined]
+            model.clinic_id == self.run.clinic_id,  # type: ignore[attr-defined]
+            model.pms_deleted_at.is_(None),  # type: ignore[attr-defined]
+        )
+        if since is not None:
+            stmt = stmt.where(model.last_synced_at >= since)  # type: ignore[attr-defined]
+        return {k: v for k, v in (await self.session.execute(stmt)).all()}
+
+    async def _children_by_get(self, relation: PerParent, parents: dict[str, uuid.UUID]) -> None:
+        spec, client = self.spec, self._client()
+        assert spec.endpoint is not None
+        for parent_key, parent_id in sorted(parents.items(), key=lambda kv: int(kv[0])):
+            params = {**spec.params, relation.param: parent_key}
+            rows: list[dict[str, Any]] = []
+            async for page in client.pages(spec.endpoint, params):
+                rows.extend(page)
+            await self._write_page(rows)
+            await self._mark_unseen_deleted((relation, [parent_id]))
+
+    async def _children_by_query(
+        self, relation: PerParent, parents: dict[str, uuid.UUID]
+    ) -> None:
+        spec, client = self.spec, self._client()
+        assert spec.query is not None
+        keys = sorted(parents, key=int)
+        for start in range(0, len(keys), PARENT_BATCH):
+            chunk = keys[start : start + PARENT_BATCH]
+            in_list = ", ".join(str(int(k)) for k in chunk)
+            sql = (
+                f"SELECT * FROM {spec.query.table} "  # noqa: S608 - integers and our names
+                f"WHERE {relation.query_column} IN ({in_list}) ORDER BY {spec.key}"
+            )
+            async for page in client.short_query(sql, page_size=QUERY_PAGE):
+                await self._write_page(page)
+            await self._mark_unseen_deleted((relation, [parents[k] for k in chunk]))
+
+    # ------------------------------------------------------------------ reconciliation
+    async def _reconcile(self, state: SyncState) -> None:
+        """Find rows Open Dental deleted without a trace by comparing keys."""
+        spec, client = self.spec, self._client()
+        self.run.strategy = "reconcile"
+        if not spec.hard_deletes:
+            return
+        if spec.endpoint and spec.listable:
+            async for page in _prefetch(client.pages(spec.endpoint, dict(spec.params))):
+                self.counts.pages += 1
+                self._see(page)
+        elif spec.query and await self._queries_allowed(state):
+            sql = f"SELECT {spec.key} FROM {spec.query.table} ORDER BY {spec.key}"  # noqa: S608
+            try:
+                async for page in client.short_query(sql, page_size=QUERY_PAGE):
+                    self.counts.pages += 1
+                    self._see(page)
+            except QueriesNotPermitted:
+                self._queries_denied(state)
+                await self._read_children(state, everything=True)
+                return
+        elif spec.per_parent:
+            await self._read_children(state, everything=True)
+            return
+        else:
+            return
+        await self._mark_unseen_deleted(None)
+
+    def _see(self, page: Iterable[Mapping[str, Any]]) -> None:
+        for raw in page:
+            pms_id = self.mapper.pms_id(raw)
+            if pms_id is not None:
+                self.seen.add(pms_id)
+
+    async def _mark_unseen_deleted(
+        self, scope: tuple[PerParent, list[uuid.UUID]] | None
+    ) -> None:
+        """After a complete read (of everything, or of some parents' children), rows we hold
+        that Open Dental no longer has were deleted there."""
+        spec, table = self.spec, self.table
+        if not spec.hard_deletes:
+            return
+        stmt = select(table.c.id, table.c.pms_id).where(
+            table.c.tenant_id == self.run.tenant_id,
+            table.c.clinic_id == self.run.clinic_id,
+            table.c.pms_source == PMS_SOURCE,
+            table.c.pms_deleted_at.is_(None),
+        )
+        if spec.pms_id_prefix:
+            stmt = stmt.where(table.c.pms_id.startswith(spec.pms_id_prefix))
+        if scope is not None:
+            relation, parent_ids = scope
+            column = next(r.column for r in spec.refs if r.entity == relation.parent)
+            stmt = stmt.where(table.c[column].in_(parent_ids))
+        gone = [
+            row_id for row_id, pms_id in (await self.session.execute(stmt)).all()
+            if pms_id not in self.seen
+        ]
+        for start in range(0, len(gone), 500):
+            await self.session.execute(
+                update(table)
+                .where(table.c.id.in_(gone[start : start + 500]))
+                .values(pms_deleted_at=self.now, last_synced_at=self.now)
+            )
+        self.counts.deleted += len(gone)
+        await self.session.commit()
+
+    # ------------------------------------------------------------------ writing
+    async def _write_page(self, page: list[dict[str, Any]]) -> None:
+        self.counts.pages += 1
+        self._see(page)
+        for start in range(0, max(len(page), 1), WRITE_BATCH):
+            await self._write(page[start : start + WRITE_BATCH])
+        self._copy_counts()
+        await self.session.commit()
+        if self.progress is not None:
+            self.progress(self.counts)
+
+    async def _write(self, records: Sequence[Mapping[str, Any]]) -> None:
+        rows: list[dict[str, Any]] = []
+        errors: list[tuple[str | None, str, Mapping[str, Any]]] = []
+        parked: list[tuple[str, str, str, Mapping[str, Any]]] = []
+        for raw in records:
+            try:
+                row, waiting = self.mapper.map(raw)
+            except ValueError as exc:
+                errors.append((self.mapper.pms_id(raw), str(exc), raw))
+                continue
+            if waiting is not None:
+                parked.append((row["pms_id"], waiting, f"waiting for {waiting}", raw))
+                continue
+            rows.append(row)
+        if rows:
+            await self._detect_conflicts(rows)
+            result = await bulk_upsert(
+                self.session,
+                self.spec.model,
+                rows,
+                conflict_columns=NATURAL_KEY,
+                update_columns=self._update_columns(),
+                compare_columns=self._compare_columns(),
+                merge=self._merge_rules(),
+                batch_size=WRITE_BATCH,
+            )
+            self.counts.inserted += result.inserted
+            self.counts.updated += result.updated
+            self.counts.unchanged += result.unchanged
+            await self._resolve([row["pms_id"] for row in rows])
+        if errors:
+            self.counts.failed += len(errors)
+            await self._keep_errors(errors)
+        if parked:
+            self.counts.parked += len(parked)
+            await self._park(parked)
+
+    def _update_columns(self) -> list[str]:
+        return [
+            *self.mapper.columns,
+            "pms_updated_at",
+            "last_synced_at",
+            "pms_deleted_at",
+            "local_modified_at",
+        ]
+
+    def _compare_columns(self) -> list[str]:
+        return [
+            *self.mapper.columns,
+            "pms_updated_at",
+            "pms_deleted_at",
+            "local_modified_at",
+        ]
+
+    def _merge_rules(self) -> dict[str, Any]:
+        rules: dict[str, Any] = {
+            # A row deleted in Open Dental keeps the moment we first saw it deleted.
+            "pms_deleted_at": lambda old, new: case(
+                (new.is_(None), None), else_=func.coalesce(old, new)
+            ),
+        }
+        for column in self.spec.local_columns:
+            rules[column] = lambda old, new: func.coalesce(old, new)
+        return rules
+
+    async def _detect_conflicts(self, rows: list[dict[str, Any]]) -> None:
+        if not self.local_edits:
+            return
+        for row in rows:
+            local = self.local_edits.pop(row["pms_id"], None)
+            if local is None:
+                continue
+            for column in self.mapper.columns:
+                if column in self.spec.local_columns or local[column] == row.get(column):
+                    continue
+                self.session.add(
+                    SyncConflict(
+                        clinic_id=self.run.clinic_id,
+                        entity=self.spec.name,
+                        record_id=local["id"],
+                        pms_id=row["pms_id"],
+                        field=column,
+                        local_value=_jsonable(local[column]),
+                        pms_value=_jsonable(row.get(column)),
+                        run_id=self.run.id,
+                    )
+                )
+
+    # ------------------------------------------------------------------ errors and parking
+    async def _keep_errors(self, errors: list[tuple[str | None, str, Mapping[str, Any]]]) -> None:
+        await self._upsert_issues(
+            SyncError,
+            [
+                {"record_key": pms_id or _digest(raw), "pms_id": pms_id, "reason": reason[:500],
+                 "payload": _jsonable_payload(raw)}
+                for pms_id, reason, raw in errors
+            ],
+        )
+
+    async def _park(self, parked: list[tuple[str, str, str, Mapping[str, Any]]]) -> None:
+        await self._upsert_issues(
+            SyncPending,
+            [
+                {"record_key": pms_id, "pms_id": pms_id, "reason": reason, "waiting_for": waiting,
+                 "payload": _jsonable_payload(raw)}
+                for pms_id, waiting, reason, raw in parked
+            ],
+        )
+
+    async def _upsert_issues(self, model: type[Any], items: list[dict[str, Any]]) -> None:
+        now = utcnow()
+        rows = [
+            {
+                **item,
+                "clinic_id": self.run.clinic_id,
+                "entity": self.spec.name,
+                "first_seen_at": now,
+                "last_seen_at": now,
+                "resolved_at": None,
+                "run_id": self.run.id,
+            }
+            for item in items
+        ]
+        update_columns = ["pms_id", "reason", "payload", "last_seen_at", "resolved_at", "run_id"]
+        if model is SyncPending:
+            update_columns.append("waiting_for")
+        await bulk_upsert(
+            self.session,
+            model,
+            rows,
+            conflict_columns=("tenant_id", "clinic_id", "entity", "record_key"),
+            update_columns=update_columns,
+            compare_columns=(),
+        )
+        if model is SyncError:
+            self.open_errors = True
+
+    async def _resolve(self, pms_ids: list[str]) -> None:
+        """Records that now stored cleanly close their open errors and parked entries."""
+        now = utcnow()
+        models: list[type[SyncError] | type[SyncPending]] = [SyncPending] if self.pending_keys else []
+        if self.open_errors:
+            models.append(SyncError)
+        for model in models:
+            keys = pms_ids if model is SyncError else [k for k in pms_ids if k in self.pending_keys]
+            for start in range(0, len(keys), 500):
+                await self.session.execute(
+                    update(model)
+                    .where(
+                        model.clinic_id == self.run.clinic_id,
+                        model.entity == self.spec.name,
+                        model.record_key.in_(keys[start : start + 500]),
+                        model.resolved_at.is_(None),
+                    )
+                    .values(resolved_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+
+    async def _retry_pending(self) -> None:
+        """Parked records go first: their parents may have arrived since."""
+        pending = (
+            await self.session.execute(
+                select(SyncPending).where(
+                    SyncPending.clinic_id == self.run.clinic_id,
+                    SyncPending.entity == self.spec.name,
+                    SyncPending.resolved_at.is_(None),
+                )
+            )
+        ).scalars().all()
+        self.pending_keys = {p.record_key for p in pending}
+        if not pending:
+            return
+        payloads = [p.payload for p in pending]
+        for start in range(0, len(payloads), WRITE_BATCH):
+            await self._write(payloads[start : start + WRITE_BATCH])
+        # Retried records are counted by this run only if they still wait.
+        await self.session.commit()
+
+    def _client(self) -> OpenDentalClient:
+        assert self.client is not None
+        return self.client
+
+
+async def _prefetch(pages: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[list[dict[str, Any]]]:
+    """Ask for the next page while the current one is being written."""
+    iterator = aiter(pages)
+    pending: asyncio.Task[list[dict[str, Any]]] | None = asyncio.ensure_future(anext(iterator))
+    try:
+        while pending is not None:
+            try:
+                page = await pending
+            except StopAsyncIteration:
+                return
+            pending = asyncio.ensure_future(anext(iterator))
+            yield page
+    finally:
+        if pending is not None and not pending.done():
+            pending.cancel()
+            try:
+                await pending
+            except (asyncio.CancelledError, StopAsyncIteration, Exception):  # noqa: BLE001
+                pass
+
+
+def _server_time(page: Sequence[Mapping[str, Any]]) -> str | None:
+    for raw in page:
+        value = raw.get("serverDateTime") if isinstance(raw, Mapping) else None
+        try:
+            moment = timestamp(value)
+        except ValueError:
+            continue
+        if moment is not None:
+            return od_datetime_text(moment)
+    return None
+
+
+def _max_stamp(
+    current: datetime | None, page: Sequence[Mapping[str, Any]], stamp: str | None
+) -> datetime | None:
+    if stamp is None:
+        return current
+    for raw in page:
+        try:
+            moment = timestamp(raw.get(stamp)) if isinstance(raw, Mapping) else None
+        except ValueError:
+            continue
+        if moment is not None and (current is None or moment > current):
+            current = moment
+    return current
+
+
+def _overlapped(newest: datetime | None, overlap: timedelta) -> str | None:
+    return None if newest is None else od_datetime_text(newest - overlap)
+
+
+def _safe_stamp(value: str) -> str:
+    moment = timestamp(value)
+    if moment is None:
+        raise ValueError("empty cursor")
+    return od_datetime_text(moment)
+
+
+def _digest(raw: Any) -> str:
+    return "sha256:" + hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()[:64]
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def _jsonable_payload(raw: Any) -> Any:
+    return orjson.loads(orjson.dumps(raw, default=str))
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.CancelledError):
+        return "The run was interrupted."
+    if isinstance(exc, OpenDentalError | ValueError):
+        return str(exc)[:1000]
+    return f"Unexpected error ({type(exc).__name__})."

@@ -1,0 +1,118 @@
+"""One Open Dental payload → one of our rows, by an entity spec."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crowndesk.db.base import PMS_SOURCE
+from crowndesk.pms.opendental.formats import key as read_key
+from crowndesk.pms.opendental.formats import timestamp
+from crowndesk.pms.sync.registry import spec_for
+from crowndesk.pms.sync.spec import EntitySpec
+
+KeyMaps = dict[str, dict[str, uuid.UUID]]
+
+
+async def key_map(session: AsyncSession, entity: str, clinic_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """Open Dental key → our id, for every row of an entity at a clinic."""
+    model: Any = spec_for(entity).model
+    rows = await session.execute(
+        select(model.pms_id, model.id).where(
+            model.clinic_id == clinic_id, model.pms_source == PMS_SOURCE
+        )
+    )
+    return {pms_id: row_id for pms_id, row_id in rows.all()}
+
+
+async def key_maps(session: AsyncSession, spec: EntitySpec, clinic_id: uuid.UUID) -> KeyMaps:
+    maps: KeyMaps = {}
+    for ref in spec.refs:
+        if ref.entity not in maps:
+            maps[ref.entity] = await key_map(session, ref.entity, clinic_id)
+    return maps
+
+
+class Mapper:
+    def __init__(
+        self, spec: EntitySpec, clinic_id: uuid.UUID, maps: KeyMaps, now: datetime
+    ) -> None:
+        self.spec = spec
+        self.clinic_id = clinic_id
+        self.maps = maps
+        self.now = now
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column the payload decides (mapped fields, links, derived values)."""
+        spec = self.spec
+        return [
+            *(f.column for f in spec.fields),
+            *(r.column for r in spec.refs),
+            *spec.derived,
+        ]
+
+    def pms_id(self, raw: Any) -> str | None:
+        """The record's `pms_id`, or None when its key is missing or unreadable."""
+        try:
+            found = read_key(raw.get(self.spec.key)) if isinstance(raw, Mapping) else None
+        except ValueError:
+            return None
+        return None if found is None else self.spec.pms_id_prefix + found
+
+    def map(self, raw: Any) -> tuple[dict[str, Any], str | None]:
+        """Our row for one payload, and what it waits for (`entity:key`) if a parent is
+        missing. Raises ValueError naming the field (never its value) for a bad record."""
+        spec = self.spec
+        if not isinstance(raw, Mapping):
+            raise ValueError("not a record")
+        pms_id = read_key(raw.get(spec.key))
+        if pms_id is None:
+            raise ValueError(f"{spec.key}: missing")
+        row: dict[str, Any] = {
+            "clinic_id": self.clinic_id,
+            "pms_source": PMS_SOURCE,
+            "pms_id": spec.pms_id_prefix + pms_id,
+            "last_synced_at": self.now,
+            "local_modified_at": None,
+        }
+        for f in spec.fields:
+            if f.source not in raw:
+                if f.optional:
+                    row[f.column] = None
+                    continue
+                raise ValueError(f"{f.source}: missing")
+            try:
+                row[f.column] = f.read(raw[f.source])
+            except ValueError as exc:
+                raise ValueError(f"{f.source}: {exc}") from None
+        if spec.stamp is not None:
+            try:
+                row["pms_updated_at"] = timestamp(raw.get(spec.stamp))
+            except ValueError as exc:
+                raise ValueError(f"{spec.stamp}: {exc}") from None
+        waiting: str | None = None
+        for ref in spec.refs:
+            try:
+                parent = read_key(raw.get(ref.source))
+            except ValueError as exc:
+                raise ValueError(f"{ref.source}: {exc}") from None
+            if parent is None:
+                if ref.required:
+                    raise ValueError(f"{ref.source}: missing")
+                row[ref.column] = None
+                continue
+            found = self.maps[ref.entity].get(parent)
+            if found is None and ref.park and waiting is None:
+                waiting = f"{ref.entity}:{parent}"
+            row[ref.column] = found
+        if spec.derive is not None:
+            spec.derive(row, raw)
+        deleted = spec.deleted is not None and spec.deleted(raw)
+        row["pms_deleted_at"] = self.now if deleted else None
+        return row, waiting

@@ -1,0 +1,1 @@
+"""Procedure codes, fee schedules and fees, and procedures with their billing status."""

@@ -1,0 +1,1 @@
+"""Providers, operatories and appointments."""
