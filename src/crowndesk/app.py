@@ -23,6 +23,7 @@ from crowndesk.core.http import Metrics, RequestContextMiddleware, install_error
 from crowndesk.core.logging import configure_logging
 from crowndesk.db.engine import SessionMaker, create_engine, create_sessionmaker
 from crowndesk.db.migrate import current_revision, head_revision
+from crowndesk.jobs import JobRunner, build_runner
 
 ops = APIRouter(tags=["operations"])
 
@@ -75,9 +76,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_engine:
-            await engine.dispose()
+        jobs: JobRunner = app.state.jobs  # read here: a test may have swapped it
+        await jobs.start()
+        try:
+            yield
+        finally:
+            await jobs.stop()
+            if owns_engine:
+                await engine.dispose()
 
     app = FastAPI(
         title="CrownDesk",
@@ -91,6 +97,9 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker or create_sessionmaker(engine)
+    # Background jobs: started by the lifespan (schedules run only with the embedded runner).
+    # Without a lifespan (tests over ASGITransport) the runner is not started, but enqueue works.
+    app.state.jobs = build_runner(settings, engine, app.state.sessionmaker)
     app.state.secret_box = SecretBox(settings.secret_key)
     app.state.metrics = metrics
     install_error_handlers(app)

@@ -66,6 +66,35 @@ def serve(
     _serve(settings, host, port)
 
 
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Jobs this process runs at the same time.")
+    ] = 1,
+) -> None:
+    """Run background jobs and schedules from PostgreSQL (CROWNDESK_JOBS_RUNNER=distributed)."""
+    settings = _settings()
+    if settings.is_sqlite:
+        typer.echo(
+            "crowndesk worker: needs PostgreSQL, and CROWNDESK_DATABASE_URL is SQLite "
+            "(with SQLite, crowndesk serve runs the jobs itself).",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if settings.jobs_runner != "distributed":
+        typer.echo(
+            f"crowndesk worker: CROWNDESK_JOBS_RUNNER is {settings.jobs_runner!r}; set it to "
+            "'distributed' for serve and workers alike, or serve runs the schedules as well.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    from crowndesk.core.logging import configure_logging
+    from crowndesk.jobs.distributed import run_worker
+
+    configure_logging(settings.log_level)
+    asyncio.run(run_worker(settings, concurrency=concurrency))
+
+
 @app.command("create-admin")
 def create_admin(
     email: Annotated[str, typer.Option(prompt=True, help="Sign-in email of the new owner.")],

@@ -9,9 +9,9 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CROWNDESK_"
@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     login_window_minutes: Annotated[int, Field(ge=1)] = 15
     log_level: str = "INFO"
     cookie_secure: bool = False
+    # Where background jobs run: in `serve` (embedded), in `crowndesk worker`s (distributed,
+    # PostgreSQL only), or nowhere (off).
+    jobs_runner: Literal["embedded", "distributed", "off"] = "embedded"
 
     @field_validator("database_url")
     @classmethod
@@ -76,6 +79,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("jobs_runner")
+    @classmethod
+    def _jobs_runner(cls, value: str, info: ValidationInfo) -> str:
+        url = str(info.data.get("database_url") or "")
+        if value == "distributed" and not url.startswith("postgresql"):
+            raise ValueError("'distributed' needs a PostgreSQL CROWNDESK_DATABASE_URL")
+        return value
 
     def resolved(self) -> Settings:
         """Fill in the defaults that live in the data folder (database file, secret key)."""
