@@ -1,0 +1,1 @@
+"""Insurance claims, their per-procedure lines and insurance payments."""

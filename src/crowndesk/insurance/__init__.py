@@ -1,0 +1,1 @@
+"""Carriers, plans, subscribers, patients' coverage and benefits."""

@@ -1,0 +1,1 @@
+"""Patient payments, their splits and account adjustments."""

@@ -1,0 +1,1 @@
+"""Referral sources and the referrals attached to patients."""

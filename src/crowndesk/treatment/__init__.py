@@ -1,0 +1,1 @@
+"""Treatment plans and their planned procedures (live links and saved, frozen copies)."""
