@@ -86,7 +86,8 @@ def database_url(databases: DatabaseFactory) -> str:
 
 @pytest_asyncio.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
+    # Each test holds one transaction open (rolled back at the end) while others may read.
+    engine = create_engine(database_url, sqlite_begin="BEGIN")
     yield engine
     await engine.dispose()
 

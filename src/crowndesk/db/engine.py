@@ -22,8 +22,13 @@ from crowndesk.db.tenancy import set_tenant
 SessionMaker = async_sessionmaker[AsyncSession]
 
 
-def configure_sqlite(engine: Engine) -> None:
-    """Foreign keys on, WAL, and SQLAlchemy's recipe so BEGIN/SAVEPOINT work as documented."""
+def configure_sqlite(engine: Engine, begin: str = "BEGIN IMMEDIATE") -> None:
+    """Foreign keys on, WAL, and SQLAlchemy's recipe so BEGIN/SAVEPOINT work as documented.
+
+    Transactions begin IMMEDIATE: a deferred one that reads and then writes fails at once
+    ("database is locked") if another writer committed in between, which a sync run and a
+    request writing at the same moment would meet. Writers queue up (busy_timeout) instead.
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -36,14 +41,16 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql(begin)
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, sqlite_begin: str = "BEGIN IMMEDIATE", **kwargs: Any) -> AsyncEngine:
+    """`sqlite_begin="BEGIN"` suits tests that hold one long transaction on a connection while
+    other connections read."""
     if url.startswith("sqlite"):
         # One file, many short transactions: no pool to hold stale connections across loops.
         engine = create_async_engine(url, poolclass=NullPool, **kwargs)
-        configure_sqlite(engine.sync_engine)
+        configure_sqlite(engine.sync_engine, sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)

@@ -110,9 +110,7 @@ async def _upsert_batch(
     }
     if "updated_at" in table.c:
         values["updated_at"] = utcnow()
-    changed = or_(
-        *(table.c[name].is_distinct_from(values[name]) for name in plan.compare_columns)
-    )
+    changed = or_(*(table.c[name].is_distinct_from(values[name]) for name in plan.compare_columns))
     stmt: Any = insert.on_conflict_do_update(
         index_elements=list(conflict_columns),
         set_=values,

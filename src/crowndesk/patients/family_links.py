@@ -34,7 +34,9 @@ async def link(session: AsyncSession, clinic_id: uuid.UUID) -> None:
             .where(Patient.clinic_id == clinic_id)
         )
     ).all()
-    await _set(session, "guarantor_id", [(pid, gid) for pid, gid, current in pairs if gid != current])
+    await _set(
+        session, "guarantor_id", [(pid, gid) for pid, gid, current in pairs if gid != current]
+    )
 
     heads = (
         await session.execute(
@@ -78,7 +80,11 @@ async def link(session: AsyncSession, clinic_id: uuid.UUID) -> None:
     await _set(
         session,
         "family_id",
-        [(pid, wanted) for pid, gid, current in members if (wanted := _family(families, gid)) != current],
+        [
+            (pid, wanted)
+            for pid, gid, current in members
+            if (wanted := _family(families, gid)) != current
+        ],
     )
 
 
@@ -97,5 +103,7 @@ async def _set(
     await session.execute(stmt, [{"row_id": pid, "new_value": value} for pid, value in changes])
 
 
-def _family(families: dict[uuid.UUID, uuid.UUID], guarantor_id: uuid.UUID | None) -> uuid.UUID | None:
+def _family(
+    families: dict[uuid.UUID, uuid.UUID], guarantor_id: uuid.UUID | None
+) -> uuid.UUID | None:
     return None if guarantor_id is None else families.get(guarantor_id)

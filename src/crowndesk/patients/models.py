@@ -50,7 +50,9 @@ class Patient(SyncedMixin, Base):
     middle_initial: Mapped[str | None] = mapped_column(String)
     preferred_name: Mapped[str | None] = mapped_column(String)
     birth_date: Mapped[date | None] = mapped_column(Date)
-    gender: Mapped[Gender | None] = mapped_column(Enum(Gender, name="gender", native_enum=False, length=10))
+    gender: Mapped[Gender | None] = mapped_column(
+        Enum(Gender, name="gender", native_enum=False, length=10)
+    )
     status: Mapped[PatientStatus] = mapped_column(
         Enum(PatientStatus, name="patient_status", native_enum=False, length=12), nullable=False
     )
@@ -72,7 +74,9 @@ class Patient(SyncedMixin, Base):
     first_visit_date: Mapped[date | None] = mapped_column(Date)
     text_ok: Mapped[bool | None] = mapped_column(Boolean)
     primary_provider_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("providers.id"))
-    secondary_provider_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("providers.id"))
+    secondary_provider_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("providers.id")
+    )
     # Open Dental's key of the guarantor; the sync links `guarantor_id`/`family_id` from it
     # once every member has arrived (a guarantor may come on a later page than its family).
     pms_guarantor_id: Mapped[str | None] = mapped_column(String(40))

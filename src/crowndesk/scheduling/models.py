@@ -87,7 +87,7 @@ class Appointment(SyncedMixin, Base):
         Enum(AppointmentStatus, name="appointment_status", native_enum=False, length=24),
         nullable=False,
     )
-    confirmed: Mapped[str | None] = mapped_column(String)
+    confirmed: Mapped[int | None] = mapped_column(Integer)  # Open Dental definition number
     note: Mapped[str | None] = mapped_column(String)
     is_new_patient: Mapped[bool] = mapped_column(Boolean, nullable=False)
     is_hygiene: Mapped[bool] = mapped_column(Boolean, nullable=False)

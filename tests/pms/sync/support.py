@@ -89,5 +89,3 @@ async def connect_practice(
             session.add(clinic)
             await session.flush()
             return Practice(env, tenant.id, clinic.id, server)
-
-

@@ -8,14 +8,13 @@ and `/queries/ShortQuery`'s raw rows (`1`, `"2024-05-01T00:00:00"`, enum numbers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 Reader = Callable[[Any], Any]
-E = TypeVar("E", bound=enum.Enum)
+E = TypeVar("E")
 
 CENT = Decimal("0.01")
 _EMPTY_DATES = ("0001-01-01", "0000-00-00")

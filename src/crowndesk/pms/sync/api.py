@@ -119,7 +119,11 @@ async def list_sync_errors(
     include_resolved: Annotated[bool, Query(alias="includeResolved")] = False,
 ) -> Any:
     return await sync_service.list_issues(
-        session, SyncError, page, clinic_id=clinic_id, entity=entity,
+        session,
+        SyncError,
+        page,
+        clinic_id=clinic_id,
+        entity=entity,
         include_resolved=include_resolved,
     )
 
@@ -134,7 +138,11 @@ async def list_sync_pending(
     include_resolved: Annotated[bool, Query(alias="includeResolved")] = False,
 ) -> Any:
     return await sync_service.list_issues(
-        session, SyncPending, page, clinic_id=clinic_id, entity=entity,
+        session,
+        SyncPending,
+        page,
+        clinic_id=clinic_id,
+        entity=entity,
         include_resolved=include_resolved,
     )
 

@@ -171,6 +171,7 @@ class _Run:
             async with OpenDentalClient(settings, transport=self.env.transport) as client:
                 self.client = client
                 await self._prepare()
+                await session.commit()  # hold no transaction while waiting for Open Dental
                 if run.mode is RunMode.reconcile:
                     await self._reconcile(state)
                 else:
@@ -179,11 +180,9 @@ class _Run:
                     if self.spec.after_run is not None:
                         await self.spec.after_run(session, None, run.clinic_id)
         except (OpenDentalError, ValueError) as exc:
-            await session.rollback()
-            self._finish(RunState.failed, _describe(exc))
+            await self._fail(exc)
         except BaseException as exc:
-            await session.rollback()
-            self._finish(RunState.failed, _describe(exc))
+            await self._fail(exc)
             await self._commit_quietly()
             raise
         else:
@@ -214,6 +213,12 @@ class _Run:
             parked=run.parked,
             deleted=run.deleted,
         )
+
+    async def _fail(self, exc: BaseException) -> None:
+        # Pages already committed stay (upserts are idempotent); the cursor does not move.
+        await self.session.rollback()
+        await self.session.refresh(self.run)
+        self._finish(RunState.failed, _describe(exc))
 
     def _finish(self, state: RunState, error: str | None) -> None:
         run = self.run
@@ -362,6 +367,9 @@ class _Run:
             await self._mark_unseen_deleted(None)
         if query.stamp:
             state.cursor = _overlapped(newest, query.overlap) or state.cursor
+        elif spec.per_parent:
+            # No stamp to follow: from now on, read the children of changed parents.
+            state.parent_mark = self.now
 
     async def _read_children(self, state: SyncState, *, everything: bool) -> None:
         """Children of parents written since the last such run (all parents the first time)."""
@@ -369,6 +377,7 @@ class _Run:
         self.run.strategy = "per_parent"
         for relation in self.spec.per_parent:
             parents = await self._parents(relation, None if everything else state.parent_mark)
+            await self.session.commit()
             if not parents:
                 continue
             if self.spec.query and await self._queries_allowed(state):
@@ -380,9 +389,7 @@ class _Run:
             await self._children_by_get(relation, parents)
         state.parent_mark = mark
 
-    async def _parents(
-        self, relation: PerParent, since: datetime | None
-    ) -> dict[str, uuid.UUID]:
+    async def _parents(self, relation: PerParent, since: datetime | None) -> dict[str, uuid.UUID]:
         model = spec_for(relation.parent).model
         stmt = select(model.pms_id, model.id).where(  # type: ignore[attr-defined]
             model.clinic_id == self.run.clinic_id,  # type: ignore[attr-defined]
@@ -403,9 +410,7 @@ class _Run:
             await self._write_page(rows)
             await self._mark_unseen_deleted((relation, [parent_id]))
 
-    async def _children_by_query(
-        self, relation: PerParent, parents: dict[str, uuid.UUID]
-    ) -> None:
+    async def _children_by_query(self, relation: PerParent, parents: dict[str, uuid.UUID]) -> None:
         spec, client = self.spec, self._client()
         assert spec.query is not None
         keys = sorted(parents, key=int)
@@ -454,9 +459,7 @@ class _Run:
             if pms_id is not None:
                 self.seen.add(pms_id)
 
-    async def _mark_unseen_deleted(
-        self, scope: tuple[PerParent, list[uuid.UUID]] | None
-    ) -> None:
+    async def _mark_unseen_deleted(self, scope: tuple[PerParent, list[uuid.UUID]] | None) -> None:
         """After a complete read (of everything, or of some parents' children), rows we hold
         that Open Dental no longer has were deleted there."""
         spec, table = self.spec, self.table
@@ -475,7 +478,8 @@ class _Run:
             column = next(r.column for r in spec.refs if r.entity == relation.parent)
             stmt = stmt.where(table.c[column].in_(parent_ids))
         gone = [
-            row_id for row_id, pms_id in (await self.session.execute(stmt)).all()
+            row_id
+            for row_id, pms_id in (await self.session.execute(stmt)).all()
             if pms_id not in self.seen
         ]
         for start in range(0, len(gone), 500):
@@ -591,8 +595,12 @@ class _Run:
         await self._upsert_issues(
             SyncError,
             [
-                {"record_key": pms_id or _digest(raw), "pms_id": pms_id, "reason": reason[:500],
-                 "payload": _jsonable_payload(raw)}
+                {
+                    "record_key": pms_id or _digest(raw),
+                    "pms_id": pms_id,
+                    "reason": reason[:500],
+                    "payload": _jsonable_payload(raw),
+                }
                 for pms_id, reason, raw in errors
             ],
         )
@@ -601,8 +609,13 @@ class _Run:
         await self._upsert_issues(
             SyncPending,
             [
-                {"record_key": pms_id, "pms_id": pms_id, "reason": reason, "waiting_for": waiting,
-                 "payload": _jsonable_payload(raw)}
+                {
+                    "record_key": pms_id,
+                    "pms_id": pms_id,
+                    "reason": reason,
+                    "waiting_for": waiting,
+                    "payload": _jsonable_payload(raw),
+                }
                 for pms_id, waiting, reason, raw in parked
             ],
         )
@@ -638,7 +651,9 @@ class _Run:
     async def _resolve(self, pms_ids: list[str]) -> None:
         """Records that now stored cleanly close their open errors and parked entries."""
         now = utcnow()
-        models: list[type[SyncError] | type[SyncPending]] = [SyncPending] if self.pending_keys else []
+        models: list[type[SyncError] | type[SyncPending]] = (
+            [SyncPending] if self.pending_keys else []
+        )
         if self.open_errors:
             models.append(SyncError)
         for model in models:
@@ -659,14 +674,18 @@ class _Run:
     async def _retry_pending(self) -> None:
         """Parked records go first: their parents may have arrived since."""
         pending = (
-            await self.session.execute(
-                select(SyncPending).where(
-                    SyncPending.clinic_id == self.run.clinic_id,
-                    SyncPending.entity == self.spec.name,
-                    SyncPending.resolved_at.is_(None),
+            (
+                await self.session.execute(
+                    select(SyncPending).where(
+                        SyncPending.clinic_id == self.run.clinic_id,
+                        SyncPending.entity == self.spec.name,
+                        SyncPending.resolved_at.is_(None),
+                    )
                 )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         self.pending_keys = {p.record_key for p in pending}
         if not pending:
             return
@@ -681,7 +700,9 @@ class _Run:
         return self.client
 
 
-async def _prefetch(pages: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[list[dict[str, Any]]]:
+async def _prefetch(
+    pages: AsyncIterator[list[dict[str, Any]]],
+) -> AsyncIterator[list[dict[str, Any]]]:
     """Ask for the next page while the current one is being written."""
     iterator = aiter(pages)
     pending: asyncio.Task[list[dict[str, Any]]] | None = asyncio.ensure_future(anext(iterator))
@@ -741,7 +762,9 @@ def _safe_stamp(value: str) -> str:
 
 
 def _digest(raw: Any) -> str:
-    return "sha256:" + hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()[:64]
+    return (
+        "sha256:" + hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()[:64]
+    )
 
 
 def _jsonable(value: Any) -> Any:

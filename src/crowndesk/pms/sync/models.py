@@ -49,7 +49,9 @@ class SyncState(_Bookkeeping, Timestamps, Base):
 
     __tablename__ = "sync_states"
     __entity__ = "sync_state"
-    __table_args__ = (Index("uq_sync_states_entity", "tenant_id", "clinic_id", "entity", unique=True),)
+    __table_args__ = (
+        Index("uq_sync_states_entity", "tenant_id", "clinic_id", "entity", unique=True),
+    )
 
     clinic_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("clinics.id", ondelete="CASCADE"), nullable=False
@@ -90,7 +92,9 @@ class SyncRun(_Bookkeeping, Base):
         Uuid, ForeignKey("clinics.id", ondelete="CASCADE"), nullable=False
     )
     entity: Mapped[str] = mapped_column(String(40), nullable=False)
-    trigger: Mapped[RunTrigger] = mapped_column(_enum(RunTrigger, "sync_run_trigger"), nullable=False)
+    trigger: Mapped[RunTrigger] = mapped_column(
+        _enum(RunTrigger, "sync_run_trigger"), nullable=False
+    )
     mode: Mapped[RunMode] = mapped_column(_enum(RunMode, "sync_run_mode"), nullable=False)
     state: Mapped[RunState] = mapped_column(_enum(RunState, "sync_run_state"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
@@ -140,7 +144,9 @@ class SyncError(_RecordIssue, Base):
     __tablename__ = "sync_errors"
     __entity__ = "sync_error"
     __table_args__ = (
-        Index("uq_sync_errors_record", "tenant_id", "clinic_id", "entity", "record_key", unique=True),
+        Index(
+            "uq_sync_errors_record", "tenant_id", "clinic_id", "entity", "record_key", unique=True
+        ),
     )
 
 
@@ -150,7 +156,9 @@ class SyncPending(_RecordIssue, Base):
     __tablename__ = "sync_pending"
     __entity__ = "sync_pending"
     __table_args__ = (
-        Index("uq_sync_pending_record", "tenant_id", "clinic_id", "entity", "record_key", unique=True),
+        Index(
+            "uq_sync_pending_record", "tenant_id", "clinic_id", "entity", "record_key", unique=True
+        ),
     )
 
     waiting_for: Mapped[str] = mapped_column(String(80), nullable=False)

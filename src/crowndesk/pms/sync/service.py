@@ -126,14 +126,18 @@ async def request_runs(
     await recover_interrupted(session, engine)
     clinic_ids = [c.id for c in clinics]
     busy = (
-        await session.execute(
-            select(SyncRun).where(
-                SyncRun.clinic_id.in_(clinic_ids),
-                SyncRun.entity.in_(entities),
-                SyncRun.state.in_(ACTIVE_STATES),
+        (
+            await session.execute(
+                select(SyncRun).where(
+                    SyncRun.clinic_id.in_(clinic_ids),
+                    SyncRun.entity.in_(entities),
+                    SyncRun.state.in_(ACTIVE_STATES),
+                )
             )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     if busy:
         raise SyncAlreadyRunning(busy)
     runs = [
@@ -278,7 +282,9 @@ async def status(session: AsyncSession, clinic_id: uuid.UUID | None = None) -> l
             entities=[
                 EntityStatus(
                     entity=name,
-                    last_synced_at=s.last_synced_at if (s := states.get((clinic.id, name))) else None,
+                    last_synced_at=s.last_synced_at
+                    if (s := states.get((clinic.id, name)))
+                    else None,
                     cursor=s.cursor if s else None,
                     last_run=last_runs.get((clinic.id, name)),
                     open_errors=errors.get((clinic.id, name), 0),

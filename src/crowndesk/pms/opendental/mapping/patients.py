@@ -19,7 +19,14 @@ _patient_status = ordered_choice(
 )
 _gender = ordered_choice(["Male", "Female", "Unknown", "Other"], list(Gender))
 _position = ordered_choice(["Single", "Married", "Child", "Widowed", "Divorced"], list(Position))
-_TEXT_OK: dict[Any, bool | None] = {"unknown": None, "yes": True, "no": False, 0: None, 1: True, 2: False}
+_TEXT_OK: dict[Any, bool | None] = {
+    "unknown": None,
+    "yes": True,
+    "no": False,
+    0: None,
+    1: True,
+    2: False,
+}
 
 
 def _text_ok(value: Any) -> bool | None:

@@ -26,7 +26,16 @@ from crowndesk.scheduling.models import (
 
 _provider_status = ordered_choice(["Active", "Deleted"], list(ProviderStatus))
 _appointment_status = ordered_choice(
-    ["Scheduled", "Complete", "UnschedList", "ASAP", "Broken", "Planned", "PtNote", "PtNoteCompleted"],
+    [
+        "Scheduled",
+        "Complete",
+        "UnschedList",
+        "ASAP",
+        "Broken",
+        "Planned",
+        "PtNote",
+        "PtNoteCompleted",
+    ],
     list(AppointmentStatus),
 )
 _appointment_status_numbered = {i + 1: s for i, s in enumerate(AppointmentStatus)}
@@ -41,6 +50,9 @@ def _read_appointment_status(value: Any) -> AppointmentStatus:
         return found
     result: AppointmentStatus = _appointment_status(value)
     return result
+
+
+_priority = ordered_choice(["Normal", "ASAP"], ["normal", "asap"])
 
 
 def _provider_deleted(raw: Mapping[str, Any]) -> bool:
@@ -108,12 +120,12 @@ APPOINTMENTS = EntitySpec(
         Field("pattern", "Pattern", text),
         Field("duration_minutes", "Pattern", pattern_minutes),
         Field("status", "AptStatus", _read_appointment_status),
-        Field("confirmed", "confirmed", text),
+        Field("confirmed", "Confirmed", integer),  # a definition number (category 2)
         Field("note", "Note", text),
         Field("is_new_patient", "IsNewPatient", boolean),
         Field("is_hygiene", "IsHygiene", boolean),
         Field("procedure_description", "ProcDescript", text),
-        Field("priority", "Priority", text),
+        Field("priority", "Priority", _priority),
         Field("arrived_at", "DateTimeArrived", timestamp),
         Field("seated_at", "DateTimeSeated", timestamp),
         Field("dismissed_at", "DateTimeDismissed", timestamp),
