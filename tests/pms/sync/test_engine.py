@@ -181,14 +181,17 @@ class TestParkingAndConflicts:
         assert_succeeded(await practice.sync(("procedure_codes", "providers")))
         # Procedures before their patients: every one waits.
         (run,) = await practice.sync(("procedures",))
-        assert run.state is RunState.succeeded and run.parked > 0 and run.inserted == 0
+        assert run.state is RunState.succeeded
+        assert run.parked > 0
+        assert run.inserted == 0
         pending = await practice.rows(SyncPending)
         assert len(pending) == run.parked
         assert all(p.waiting_for.startswith("patients:") for p in pending)
         assert_succeeded(await practice.sync(("patients", "operatories", "appointments")))
         (again,) = await practice.sync(("procedures",))
         assert again.state is RunState.succeeded
-        assert again.inserted == run.parked and again.parked == 0
+        assert again.inserted == run.parked
+        assert again.parked == 0
         assert all(p.resolved_at is not None for p in await practice.rows(SyncPending))
         await assert_mirrored(practice, ("procedures",))
 
@@ -215,7 +218,8 @@ class TestParkingAndConflicts:
             ("email", "local.edit@example.com", "from.od@example.com")
         ]
         (patient,) = await practice.rows(Patient, Patient.pms_id == str(pat_num))
-        assert patient.email == "from.od@example.com" and patient.local_modified_at is None
+        assert patient.email == "from.od@example.com"
+        assert patient.local_modified_at is None
 
     async def test_local_billing_status_survives_open_dental_updates(
         self, practice: Practice
@@ -251,7 +255,8 @@ class TestDeletions:
         (kept,) = await practice.rows(Appointment, Appointment.pms_id == str(apt_num))
         assert kept.pms_deleted_at is None  # no trace in the change feed
         (run,) = await practice.sync(("appointments",), RunMode.reconcile)
-        assert run.state is RunState.succeeded and run.deleted == 1
+        assert run.state is RunState.succeeded
+        assert run.deleted == 1
         (gone,) = await practice.rows(Appointment, Appointment.pms_id == str(apt_num))
         assert gone.pms_deleted_at is not None
         await assert_mirrored(practice, ("appointments",))
@@ -267,7 +272,8 @@ class TestDeletions:
         )
         assert_succeeded(await practice.sync(("procedures",)))
         (procedure,) = await practice.rows(Procedure, Procedure.pms_id == str(proc_num))
-        assert procedure.status is ProcedureStatus.deleted and procedure.pms_deleted_at is not None
+        assert procedure.status is ProcedureStatus.deleted
+        assert procedure.pms_deleted_at is not None
 
 
 class TestOneRunAtATime:
@@ -277,7 +283,8 @@ class TestOneRunAtATime:
         )
         queued = [r for r in results if isinstance(r, list)]
         refused = [r for r in results if isinstance(r, SyncAlreadyRunning)]
-        assert len(queued) == 1 and len(refused) == 1
+        assert len(queued) == 1
+        assert len(refused) == 1
 
     async def test_unknown_entity_is_refused(self, practice: Practice) -> None:
         with pytest.raises(Exception, match="Unknown entity"):
