@@ -125,16 +125,69 @@ def create_admin(
 
 
 @app.command()
+def sync(
+    clinic: Annotated[
+        str | None, typer.Option("--clinic", help="Clinic id (default: every connected clinic).")
+    ] = None,
+    entity: Annotated[
+        list[str] | None,
+        typer.Option("--entity", help="Entity to sync (repeatable; default: all, in order)."),
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Forget the cursors and read everything again.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--verify", help="Then compare the mirror with Open Dental.")
+    ] = False,
+) -> None:
+    """Sync the Open Dental mirror now, with progress bars and a summary."""
+    import uuid
+
+    from crowndesk.core.errors import AppError
+    from crowndesk.pms.sync.commands import sync_command
+    from crowndesk.pms.sync.models import RunMode
+    from crowndesk.pms.sync.registry import ENTITY_NAMES
+
+    settings = _settings()
+    try:
+        clinic_id = uuid.UUID(clinic) if clinic else None
+    except ValueError:
+        typer.echo(f"crowndesk: --clinic {clinic!r} is not a clinic id", err=True)
+        raise typer.Exit(2) from None
+    try:
+        outcome = asyncio.run(
+            sync_command(
+                settings,
+                console,
+                clinic_id=clinic_id,
+                entities=tuple(entity) if entity else ENTITY_NAMES,
+                mode=RunMode.reset if full else RunMode.incremental,
+                check=check,
+            )
+        )
+    except AppError as exc:
+        typer.echo(f"crowndesk: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    if not outcome.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
 def demo(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    patients: Annotated[int, typer.Option(help="Size of the sandbox practice.")] = 1000,
     serve_app: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve after setting up.")
     ] = True,
 ) -> None:
-    """A first look in one command: fresh SQLite database, demo organization, a login, the app."""
+    """A first look in one command: a fresh SQLite database, an Open Dental sandbox practice,
+    a full sync with progress bars, then the app (scheduled syncs keep it current)."""
     from crowndesk.db.migrate import upgrade
+    from crowndesk.odsim import SandboxConfig, SandboxServer
     from crowndesk.ops import seed_demo
+    from crowndesk.pms.sync.commands import sync_command
+    from crowndesk.pms.sync.models import RunMode
 
     base = _settings()
     demo_dir = base.data_dir / "demo"
@@ -145,18 +198,39 @@ def demo(
         data_dir=Path(demo_dir), database_url=f"sqlite:///{demo_dir / 'crowndesk.db'}"
     )
     password = secrets.token_urlsafe(12)
+    with console.status(f"Generating a {patients:,}-patient Open Dental sandbox practice ..."):
+        sandbox = SandboxServer(
+            SandboxConfig(patients=patients, seed=1, db_path=str(demo_dir / "sandbox.db"))
+        )
+        sandbox.start()
     with console.status("Creating the demo database ..."):
         upgrade(settings.database_url)
-        asyncio.run(seed_demo(settings, DEMO_ORG, DEMO_EMAIL, password))
+        asyncio.run(
+            seed_demo(
+                settings,
+                DEMO_ORG,
+                DEMO_EMAIL,
+                password,
+                open_dental=(sandbox.api_url, *sandbox.keys),
+            )
+        )
+    console.print("First sync from the sandbox:")
+    outcome = asyncio.run(sync_command(settings, console, mode=RunMode.reset))
+    if not outcome.ok:
+        console.print("[red]The first sync did not finish cleanly; see the summary.[/red]")
     url = f"http://{host}:{port}"
     console.print(f"\n[bold]CrownDesk demo[/bold] — {DEMO_ORG}", highlight=False)
     console.print(f"  database   {demo_dir / 'crowndesk.db'}", highlight=False)
+    console.print(f"  sandbox    {sandbox.api_url} (Open Dental API)", highlight=False)
     console.print(f"  app        {url}/", highlight=False)
     console.print(f"  API docs   {url}/api/docs", highlight=False)
     console.print(f"  email      {DEMO_EMAIL}", highlight=False)
     console.print(f"  password   {password}\n", highlight=False)
     if serve_app:
-        _serve(settings, host, port)
+        # The practice keeps working while the app runs, so scheduled syncs have work.
+        with sandbox.simulating(every=30.0, minutes=30.0):
+            _serve(settings, host, port)
+    sandbox.stop()
 
 
 app.add_typer(odsim_app, name="odsim", help="The Open Dental API sandbox.")

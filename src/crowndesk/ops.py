@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crowndesk.auth.models import Tenant, User
 from crowndesk.auth.schemas import MIN_PASSWORD
 from crowndesk.auth.security import hash_password
-from crowndesk.clinics.models import Clinic
+from crowndesk.clinics.models import Clinic, ConnectionMode
 from crowndesk.config import Settings
 from crowndesk.core.context import Role
+from crowndesk.core.crypto import SecretBox
 from crowndesk.db.engine import create_engine, create_sessionmaker, unit_of_work
 from crowndesk.db.tenancy import set_tenant, unscoped
 
@@ -84,20 +85,37 @@ async def create_owner(
         return f"{email} in {tenant.name}"
 
 
-async def seed_demo(settings: Settings, organization: str, email: str, password: str) -> None:
+async def seed_demo(
+    settings: Settings,
+    organization: str,
+    email: str,
+    password: str,
+    *,
+    open_dental: tuple[str, str, str] | None = None,
+) -> None:
+    """A demo organization with an owner and one clinic; with `open_dental` (base URL,
+    developer key, customer key) the clinic is connected to that Open Dental API."""
     async with _operator_session(settings) as session:
         with unscoped(session):
             if await session.scalar(select(Tenant.id).limit(1)):
                 raise OperatorError("The demo database is not empty.")
         await _add_organization_with_owner(session, organization, email, "Demo Owner", password)
-        session.add(
-            Clinic(
-                name="Demo Dental — Main Street",
-                timezone="America/Chicago",
-                address_line1="100 Main Street",
-                address_city="Springfield",
-                address_state="IL",
-                address_postal_code="62701",
-                address_country="US",
-            )
+        clinic = Clinic(
+            name="Demo Dental — Main Street",
+            timezone="America/Chicago",
+            address_line1="100 Main Street",
+            address_city="Springfield",
+            address_state="IL",
+            address_postal_code="62701",
+            address_country="US",
         )
+        if open_dental is not None:
+            box = SecretBox(settings.secret_key)
+            base_url, developer_key, customer_key = open_dental
+            clinic.od_base_url = base_url
+            clinic.od_developer_key_enc = box.encrypt(developer_key)
+            clinic.od_customer_key_enc = box.encrypt(customer_key)
+            clinic.od_customer_key_last4 = customer_key[-4:]
+            clinic.od_sync_enabled = True
+            clinic.od_mode = ConnectionMode.service
+        session.add(clinic)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 import uvicorn
@@ -62,6 +64,31 @@ class SandboxServer:
             "Authorization": f"ODFHIR {c.developer_key}/{c.customer_key}",
             "Content-Type": "application/json",
         }
+
+    @property
+    def keys(self) -> tuple[str, str]:
+        """The developer and customer keys the sandbox accepts."""
+        c = self.sandbox.config
+        return c.developer_key, c.customer_key
+
+    @contextmanager
+    def simulating(self, every: float, minutes: float) -> Iterator[None]:
+        """While the block runs, advance the practice by `minutes` every `every` seconds."""
+        from crowndesk.odsim.simulator import advance
+
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(every):
+                advance(self.sandbox, minutes)
+
+        thread = threading.Thread(target=loop, name="odsim-simulator", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=30)
 
     def start(self, timeout: float = 30.0) -> str:
         self._thread = threading.Thread(target=self._server.run, name="odsim", daemon=True)
