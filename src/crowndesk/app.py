@@ -24,6 +24,7 @@ from crowndesk.core.logging import configure_logging
 from crowndesk.db.engine import SessionMaker, create_engine, create_sessionmaker
 from crowndesk.db.migrate import current_revision, head_revision
 from crowndesk.jobs import JobRunner, build_runner
+from crowndesk.pms.sync.api import router as pms_sync_router
 
 ops = APIRouter(tags=["operations"])
 
@@ -104,6 +105,6 @@ def create_app(
     app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
-    for router in (ops, auth_router, clinics_router, audit_router):
+    for router in (ops, auth_router, clinics_router, audit_router, pms_sync_router):
         app.include_router(router)
     return app
