@@ -23,6 +23,7 @@ from crowndesk.app import create_app
 from crowndesk.config import Settings, normalize_database_url
 from crowndesk.db.engine import SessionMaker, create_engine, create_sessionmaker
 from crowndesk.db.migrate import upgrade
+from crowndesk.jobs.registry import OffRunner
 
 
 def _worker() -> str:
@@ -125,7 +126,10 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, engine: AsyncEngine, sessionmaker: SessionMaker) -> Any:
-    return create_app(settings, engine=engine, sessionmaker=sessionmaker)
+    app = create_app(settings, engine=engine, sessionmaker=sessionmaker)
+    # Jobs would share the test's one connection; tests that want them install a runner.
+    app.state.jobs = OffRunner()
+    return app
 
 
 @pytest_asyncio.fixture

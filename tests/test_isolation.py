@@ -9,18 +9,29 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from tests.factories import CLINIC, PASSWORD, Org, register_org
 from tests.openapi_examples import request_body
 
+from crowndesk.clinics.models import Clinic
+from crowndesk.core.context import Context, Role
 from crowndesk.db.base import TenantMixin
+from crowndesk.db.engine import unit_of_work
 from crowndesk.db.tenancy import set_tenant, unscoped
 from crowndesk.models import Base
+from crowndesk.odsim import SandboxConfig, SandboxServer
+from crowndesk.patients.models import Patient
+from crowndesk.pms.sync import service as sync_service
+from crowndesk.pms.sync.engine import SyncEnv, execute_run
+from crowndesk.pms.sync.models import SyncConflict, SyncError, SyncPending
+from crowndesk.pms.sync.registry import ENTITY_NAMES
 
 PARAM = re.compile(r"\{([^}]+)\}")
 
@@ -29,11 +40,56 @@ def tenant_models() -> list[type[Any]]:
     return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantMixin)]
 
 
-async def _seed(client: httpx.AsyncClient, org: Org) -> None:
+async def _seed(client: httpx.AsyncClient, org: Org, app: Any, sandbox: SandboxServer) -> None:
     clinic = await client.post("/api/clinics", json=CLINIC, headers=org.headers)
     assert clinic.status_code == 201
     await org.add_user("billing")
     await client.post("/api/auth/refresh", json={"refreshToken": org.tokens["refreshToken"]})
+    await _mirror(app, org, uuid.UUID(clinic.json()["id"]), sandbox)
+
+
+async def _mirror(app: Any, org: Org, clinic_id: uuid.UUID, sandbox: SandboxServer) -> None:
+    """Sync a small sandbox practice into the clinic, so every mirrored table has rows, and
+    leave one record of each kind in the sync's own error, parking and conflict tables."""
+    tenant_id = uuid.UUID(org.tenant_id)
+    env = SyncEnv(app.state.engine, app.state.sessionmaker, app.state.secret_box)
+    ctx = Context(tenant_id=tenant_id, user_id=None, roles=frozenset({Role.owner}))
+    async with unit_of_work(env.sessionmaker, ctx) as session:
+        await session.execute(
+            update(Clinic).where(Clinic.id == clinic_id).values(od_base_url=sandbox.api_url)
+        )
+        box = app.state.secret_box
+        developer, customer = sandbox.keys
+        await session.execute(
+            update(Clinic)
+            .where(Clinic.id == clinic_id)
+            .values(
+                od_developer_key_enc=box.encrypt(developer),
+                od_customer_key_enc=box.encrypt(customer),
+                od_mode="service",
+            )
+        )
+        runs = await sync_service.request_runs(
+            session, env.engine, entities=ENTITY_NAMES, clinic_id=clinic_id
+        )
+    for run in runs:
+        assert (await execute_run(env, tenant_id, run.id)).state.value == "succeeded", run.entity
+    async with unit_of_work(env.sessionmaker, ctx) as session:
+        patient = (await session.execute(select(Patient).limit(1))).scalar_one()
+        issue = {"clinic_id": clinic_id, "entity": "patients", "reason": "test", "payload": {}}
+        session.add(SyncError(record_key="x1", pms_id="x1", **issue))
+        session.add(SyncPending(record_key="x2", pms_id="x2", waiting_for="providers:9", **issue))
+        session.add(
+            SyncConflict(
+                clinic_id=clinic_id,
+                entity="patients",
+                record_id=patient.id,
+                pms_id=patient.pms_id,
+                field="email",
+                local_value="a",
+                pms_value="b",
+            )
+        )
 
 
 async def _ids_by_table(session: AsyncSession, tenant_id: str) -> dict[str, list[uuid.UUID]]:
@@ -47,14 +103,20 @@ async def _ids_by_table(session: AsyncSession, tenant_id: str) -> dict[str, list
     return found
 
 
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(SandboxConfig(patients=50, seed=5, ticking=False)) as server:
+        yield server
+
+
 @pytest_asyncio.fixture
 async def two_tenants(
-    client: httpx.AsyncClient, session: AsyncSession
+    app: Any, client: httpx.AsyncClient, session: AsyncSession, sandbox: SandboxServer
 ) -> tuple[Org, Org, dict[str, list[uuid.UUID]]]:
     a = await register_org(client, "Tenant A Dental")
-    await _seed(client, a)
+    await _seed(client, a, app, sandbox)
     b = await register_org(client, "Tenant B Dental")
-    await _seed(client, b)
+    await _seed(client, b, app, sandbox)
     ids = await _ids_by_table(session, a.tenant_id)
     return a, b, ids
 

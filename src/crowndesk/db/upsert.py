@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, literal_column, or_, select, tuple_
+from sqlalchemy import Table, func, literal_column, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -150,14 +150,26 @@ async def _count_existing(
     batch: list[dict[str, Any]],
     conflict_columns: Sequence[str],
 ) -> int:
-    keys = [table.c[name] for name in conflict_columns]
-    wanted = sorted({tuple(row[name] for name in conflict_columns) for row in batch}, key=repr)
+    # Key columns that hold one value across the batch (tenant, clinic ...) become equalities,
+    # so the lookup is a plain `IN` on what varies: far cheaper to compile and run.
+    fixed = {
+        name: batch[0][name]
+        for name in conflict_columns
+        if all(row[name] == batch[0][name] for row in batch)
+    }
+    varying = [name for name in conflict_columns if name not in fixed]
+    base = select(func.count()).select_from(table)
+    base = base.where(*(table.c[name] == value for name, value in fixed.items()))
+    if not varying:
+        return int(await session.scalar(base) or 0)
+    keys = [table.c[name] for name in varying]
+    wanted = sorted({tuple(row[name] for name in varying) for row in batch}, key=repr)
     existing = 0
     for chunk in _chunks(wanted, 400):
         condition = (
             keys[0].in_([key[0] for key in chunk]) if len(keys) == 1 else tuple_(*keys).in_(chunk)
         )
-        existing += len((await session.execute(select(*keys).where(condition))).all())
+        existing += int(await session.scalar(base.where(condition)) or 0)
     return existing
 
 

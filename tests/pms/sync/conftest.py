@@ -8,15 +8,13 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.pms.sync.support import Practice, connect_practice, start_sandbox
+from tests.pms.sync.support import SECRET, Practice, connect_practice, start_sandbox
 
 from crowndesk.core.crypto import SecretBox
 from crowndesk.db.engine import SessionMaker, create_engine, create_sessionmaker
 from crowndesk.db.migrate import upgrade
 from crowndesk.odsim import SandboxServer
 from crowndesk.pms.sync.engine import SyncEnv
-
-SECRET = "sync-test-secret-" + "y" * 40
 
 
 @pytest.fixture(scope="module")

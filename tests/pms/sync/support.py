@@ -19,6 +19,8 @@ from crowndesk.pms.sync.engine import SyncEnv, execute_run
 from crowndesk.pms.sync.models import RunMode, SyncRun
 from crowndesk.pms.sync.registry import ENTITY_NAMES
 
+SECRET = "sync-test-secret-" + "y" * 40
+
 
 def start_sandbox(**overrides: Any) -> SandboxServer:
     config = SandboxConfig(**{"patients": 60, "seed": 11, "ticking": False, **overrides})

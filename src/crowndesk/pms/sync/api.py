@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request, status
@@ -194,6 +195,8 @@ async def test_clinic_connection(
         return ConnectionTest(
             ok=False, reachable=False, authenticated=False, message=str(exc), server_date_time=None
         )
+    # One quick try: a person is waiting for the answer.
+    settings = replace(settings, max_attempts=1, timeout=10.0, request_interval=None)
     try:
         async with OpenDentalClient(settings) as client:
             probe = await client.probe()

@@ -1,0 +1,289 @@
+"""Sync throughput against the sandbox, as a fraction of what this machine allows.
+
+Unthrottled (local API mode, 1,000-row pages): a full sync of an N-patient practice into
+SQLite and PostgreSQL, against the lesser of two ceilings measured in the same run — the
+sandbox's raw paging rate (fetch and decode only, every entity) and the database's raw bulk
+upsert rate for the same rows. Throttled (remote mode, 100-row pages): the requests an
+incremental sync needs after a simulated stretch of practice activity, against the floor of
+one request per 100 changed rows plus one per entity, and the time to freshness at 1 req/s.
+
+    .venv/bin/python bench/sync_full.py [--patients 10000] [--postgres postgresql://postgres@127.0.0.1/postgres]
+
+The sandbox runs in its own process (`crowndesk odsim serve`), as Open Dental would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select, text
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import make_url
+
+from crowndesk.auth.models import Tenant
+from crowndesk.clinics.models import Clinic, ConnectionMode
+from crowndesk.core.context import Context
+from crowndesk.core.crypto import SecretBox
+from crowndesk.db.engine import create_engine, create_sessionmaker, unit_of_work
+from crowndesk.db.migrate import upgrade
+from crowndesk.db.tenancy import set_tenant, unscoped
+from crowndesk.db.upsert import bulk_upsert
+from crowndesk.odsim.server import free_port
+from crowndesk.pms.opendental.client import ConnectionSettings, OpenDentalClient
+from crowndesk.pms.sync import service as sync_service
+from crowndesk.pms.sync.engine import QUERY_PAGE, SyncEnv, execute_run
+from crowndesk.pms.sync.models import RunMode
+from crowndesk.pms.sync.registry import ENTITIES, ENTITY_NAMES
+
+DEV, CUST = "odsim-developer", "odsim-customer"
+SECRET = "bench-secret-" + "z" * 40
+
+
+def start_sandbox(patients: int, mode: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    db = workdir / f"sandbox-{patients}-{mode}.db"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crowndesk.odsim",
+            "serve",
+            "--patients",
+            str(patients),
+            "--port",
+            str(port),
+            "--mode",
+            mode,
+            "--db",
+            str(db),
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(base + "/_sandbox/stats", timeout=1)
+            return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("sandbox did not start")
+
+
+def new_database(kind: str, label: str, workdir: Path, server: str | None) -> str:
+    if kind == "sqlite":
+        path = workdir / f"{label}.db"
+        path.unlink(missing_ok=True)
+        return f"sqlite+aiosqlite:///{path}"
+    assert server is not None
+    name = f"crowndesk_bench_{label}"
+    admin = create_sync_engine(
+        make_url(server).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return (
+        make_url(server)
+        .set(drivername="postgresql+psycopg", database=name)
+        .render_as_string(hide_password=False)
+    )
+
+
+async def connect(env: SyncEnv, base: str, mode: ConnectionMode) -> tuple[uuid.UUID, uuid.UUID]:
+    async with env.sessionmaker() as session, session.begin():
+        with unscoped(session):
+            tenant = Tenant(name="Bench Dental")
+            session.add(tenant)
+            await session.flush()
+            clinic = Clinic(
+                tenant_id=tenant.id,
+                name="Bench",
+                timezone="America/Chicago",
+                od_base_url=base + "/api/v1",
+                od_developer_key_enc=env.box.encrypt(DEV),
+                od_customer_key_enc=env.box.encrypt(CUST),
+                od_customer_key_last4=CUST[-4:],
+                od_sync_enabled=True,
+                od_mode=mode,
+                od_request_interval_ms=0,
+            )
+            session.add(clinic)
+            await session.flush()
+            return tenant.id, clinic.id
+
+
+async def sync_all(
+    env: SyncEnv, tenant_id: uuid.UUID, clinic_id: uuid.UUID, mode: RunMode
+) -> tuple[float, list[Any]]:
+    ctx = Context(tenant_id=tenant_id, user_id=None, roles=frozenset())
+    started = time.perf_counter()
+    async with unit_of_work(env.sessionmaker, ctx) as session:
+        runs = await sync_service.request_runs(
+            session, env.engine, entities=ENTITY_NAMES, clinic_id=clinic_id, mode=mode
+        )
+    done = [await execute_run(env, tenant_id, run.id) for run in runs]
+    return time.perf_counter() - started, done
+
+
+async def fetch_ceiling(base: str) -> tuple[float, int]:
+    """Fetch and decode every record the initial sync reads, with no database work."""
+    settings = ConnectionSettings(base + "/api/v1", DEV, CUST, page_size=1000)
+    records = 0
+    started = time.perf_counter()
+    async with OpenDentalClient(settings) as client:
+        for spec in ENTITIES:
+            if spec.endpoint and spec.listable:
+                pages = client.pages(spec.endpoint, dict(spec.params))
+            else:
+                assert spec.query is not None
+                sql = f"SELECT * FROM {spec.query.table} ORDER BY {spec.key}"  # noqa: S608
+                pages = client.short_query(sql, page_size=QUERY_PAGE)
+            async for page in pages:
+                records += len(page)
+    return records / (time.perf_counter() - started), records
+
+
+async def write_ceiling(
+    source: SyncEnv, target_url: str, tenant_id: uuid.UUID
+) -> tuple[float, int]:
+    """Bulk-upsert the rows the sync stored, table by table, into a fresh database."""
+    upgrade(target_url)
+    engine = create_engine(target_url)
+    target = create_sessionmaker(engine)
+    tables: list[tuple[Any, list[dict[str, Any]]]] = []
+    async with source.sessionmaker() as session:
+        with unscoped(session):
+            for model in (Tenant, Clinic):
+                for row in (await session.execute(select(model.__table__))).mappings():
+                    tables.append((model, [dict(row)]))
+        set_tenant(session, tenant_id)
+        for spec in ENTITIES:
+            table = spec.model.__table__
+            rows = [dict(r) for r in (await session.execute(select(table))).mappings()]
+            if not any(t is spec.model for t, _ in tables):
+                tables.append((spec.model, rows))
+    # The family table is written by the patients' run; it is small.
+    count = 0
+    started = time.perf_counter()
+    async with target() as session:
+        set_tenant(session, tenant_id)
+        for model, rows in tables:
+            if model in (Tenant, Clinic):
+                with unscoped(session):
+                    await session.execute(model.__table__.insert(), rows)
+                await session.commit()
+                continue
+            for start in range(0, len(rows), 1000):
+                await bulk_upsert(
+                    session,
+                    model,
+                    rows[start : start + 1000],
+                    conflict_columns=("tenant_id", "clinic_id", "pms_source", "pms_id"),
+                )
+                await session.commit()
+            count += len(rows)
+    elapsed = time.perf_counter() - started
+    await engine.dispose()
+    return count / elapsed, count
+
+
+async def unthrottled(
+    kind: str, patients: int, base: str, workdir: Path, server: str | None
+) -> None:
+    url = new_database(kind, f"{kind}_sync", workdir, server)
+    upgrade(url)
+    engine = create_engine(url)
+    env = SyncEnv(engine, create_sessionmaker(engine), SecretBox(SECRET))
+    tenant_id, clinic_id = await connect(env, base, ConnectionMode.local)
+    seconds, runs = await sync_all(env, tenant_id, clinic_id, RunMode.reset)
+    failed = [r.entity for r in runs if r.state.value != "succeeded"]
+    records = sum(r.inserted + r.updated + r.unchanged + r.failed + r.parked for r in runs)
+    sync_rate = records / seconds
+    fetch_rate, fetched = await fetch_ceiling(base)
+    write_rate, written = await write_ceiling(
+        env, new_database(kind, f"{kind}_ceiling", workdir, server), tenant_id
+    )
+    await engine.dispose()
+    ceiling = min(fetch_rate, write_rate)
+    print(
+        f"\n{kind}: full sync of a {patients:,}-patient practice (local API mode, 1,000-row pages)"
+    )
+    print(f"  records            {records:,} in {seconds:.1f} s  ({sync_rate:,.0f} records/s)")
+    print(f"  requests           {sum(r.requests for r in runs):,}")
+    print(f"  fetch ceiling      {fetch_rate:,.0f} records/s ({fetched:,} records, no database)")
+    print(f"  write ceiling      {write_rate:,.0f} rows/s ({written:,} rows, bulk upsert only)")
+    print(f"  ratio              {sync_rate / ceiling:.0%} of the lesser ceiling")
+    if failed:
+        print(f"  FAILED runs: {failed}")
+
+
+async def throttled(patients: int, workdir: Path) -> None:
+    proc, base = start_sandbox(patients, "service", workdir)
+    try:
+        url = new_database("sqlite", "throttled", workdir, None)
+        upgrade(url)
+        engine = create_engine(url)
+        env = SyncEnv(engine, create_sessionmaker(engine), SecretBox(SECRET))
+        tenant_id, clinic_id = await connect(env, base, ConnectionMode.remote)
+        await sync_all(env, tenant_id, clinic_id, RunMode.reset)
+        httpx.post(base + "/_sandbox/advance", json={"minutes": 240}, timeout=120)
+        _, runs = await sync_all(env, tenant_id, clinic_id, RunMode.incremental)
+        changed = sum(r.inserted + r.updated + r.deleted for r in runs)
+        requests = sum(r.requests for r in runs)
+        floor = math.ceil(changed / 100) + len(runs)
+        print(
+            f"\nthrottled: incremental sync after 4 simulated office hours (remote mode, 100-row pages)"
+        )
+        print(f"  changed rows       {changed:,} over {len(runs)} entities")
+        print(
+            f"  requests           {requests:,} (floor {floor:,}: one per 100 changed rows + one per entity; ratio {requests / floor:.2f})"
+        )
+        print(f"  time to freshness  {requests:,} s at 1 request/s ({requests / 60:.1f} min)")
+        for run in runs:
+            if run.requests > 1:
+                print(
+                    f"    {run.entity:<24} {run.requests:>4} requests  {run.inserted + run.updated + run.deleted:>6} changed  ({run.strategy})"
+                )
+        await engine.dispose()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--postgres", default=os.environ.get("CROWNDESK_TEST_DATABASE_URL"))
+    parser.add_argument("--throttled-patients", type=int, default=2_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        proc, base = start_sandbox(args.patients, "local", workdir)
+        try:
+            await unthrottled("sqlite", args.patients, base, workdir, None)
+            if args.postgres:
+                await unthrottled("postgresql", args.patients, base, workdir, args.postgres)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        await throttled(args.throttled_patients, workdir)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
