@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text
 from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from crowndesk.auth.models import Tenant
@@ -242,13 +242,14 @@ async def throttled(patients: int, workdir: Path) -> None:
         env = SyncEnv(engine, create_sessionmaker(engine), SecretBox(SECRET))
         tenant_id, clinic_id = await connect(env, base, ConnectionMode.remote)
         await sync_all(env, tenant_id, clinic_id, RunMode.reset)
-        httpx.post(base + "/_sandbox/advance", json={"minutes": 240}, timeout=120)
+        async with httpx.AsyncClient(timeout=120) as http:
+            await http.post(base + "/_sandbox/advance", json={"minutes": 240})
         _, runs = await sync_all(env, tenant_id, clinic_id, RunMode.incremental)
         changed = sum(r.inserted + r.updated + r.deleted for r in runs)
         requests = sum(r.requests for r in runs)
         floor = math.ceil(changed / 100) + len(runs)
         print(
-            f"\nthrottled: incremental sync after 4 simulated office hours (remote mode, 100-row pages)"
+            "\nthrottled: incremental sync after 4 simulated office hours (remote mode, 100-row pages)"
         )
         print(f"  changed rows       {changed:,} over {len(runs)} entities")
         print(
