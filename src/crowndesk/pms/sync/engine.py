@@ -341,13 +341,22 @@ class _Run:
                 server_time = _server_time(page)
             newest = _max_stamp(newest, page, spec.stamp)
             await self._write_page(page)
-        complete = since is None
-        if complete:
+        if since is None:
             await self._mark_unseen_deleted(None)
         if cs and cs.server_time:
             state.cursor = server_time or state.cursor
         elif cs:
             state.cursor = _overlapped(newest, cs.overlap) or state.cursor
+        elif since is None:
+            self._after_full_read(state, newest)
+
+    def _after_full_read(self, state: SyncState, newest: datetime | None) -> None:
+        """Having read everything, later runs can follow the cheaper incremental ways."""
+        query = self.spec.query
+        if query is not None and query.stamp:
+            state.cursor = _overlapped(newest, query.overlap) or state.cursor
+        if self.spec.per_parent:
+            state.parent_mark = self.now
 
     async def _read_query(self, state: SyncState, *, since: str | None) -> None:
         spec, client = self.spec, self._client()
@@ -365,11 +374,9 @@ class _Run:
             await self._write_page(page)
         if since is None:
             await self._mark_unseen_deleted(None)
-        if query.stamp:
+            self._after_full_read(state, newest)
+        elif query.stamp:
             state.cursor = _overlapped(newest, query.overlap) or state.cursor
-        elif spec.per_parent:
-            # No stamp to follow: from now on, read the children of changed parents.
-            state.parent_mark = self.now
 
     async def _read_children(self, state: SyncState, *, everything: bool) -> None:
         """Children of parents written since the last such run (all parents the first time)."""
