@@ -219,3 +219,27 @@ class TestShortQuery:
         ).json()
         assert rows
         assert {r["ObjectType"] for r in rows} == {0}
+
+    def test_without_the_queries_permission_every_query_is_401(
+        self, server: SandboxServer, api: httpx.Client
+    ) -> None:
+        server.sandbox.config.queries_permission = False
+        try:
+            r = api.put("/queries/ShortQuery", json={"SqlCommand": "SELECT 1 AS one"})
+            assert r.status_code == 401
+            assert "Queries permission" in r.json()
+            assert api.get("/providers").status_code == 200
+        finally:
+            server.sandbox.config.queries_permission = True
+        r = api.put("/queries/ShortQuery", json={"SqlCommand": "SELECT 1 AS one"})
+        assert r.json() == [{"one": 1}]
+
+    def test_serve_no_queries_flag(self) -> None:
+        from typer.testing import CliRunner
+
+        from crowndesk.odsim.cli import app, build_config
+
+        assert "--no-queries" in CliRunner().invoke(app, ["serve", "--help"]).output
+        args = (50, 1, "dk", "ck", "service", "standard", 1.0, None)
+        assert build_config(*args).queries_permission is True
+        assert build_config(*args, queries=False).queries_permission is False

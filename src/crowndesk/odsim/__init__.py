@@ -40,6 +40,8 @@ Choices made where the reference leaves a gap (reference section 5 and elsewhere
   authorizer; anything else is 401 "Only read-only queries are allowed." (several SELECTs in
   one command are a 400; temp tables are not supported). Rows are raw: enums as numbers, dates
   as ``yyyy-MM-ddTHH:mm:ss``, money columns as numbers; 100 rows per page with ``Offset``.
+  ``queries_permission=False`` (``serve --no-queries``) plays an office that did not grant the
+  Queries permission: every ShortQuery is 401 "The developer key lacks the Queries permission."
 - Clinics are off: every ``ClinicNum`` is 0 and ``clinicAbbr`` is ``""``.
 - Money: stored as decimal text, computed with ``Decimal``; serialised as a JSON number
   where the reference says number and as a string where it says string (``ProcFee`` with two

@@ -443,6 +443,8 @@ class OdsimApp:
                 self.sandbox.faults.corrupt(rows, rule)
 
     async def short_query(self, request: Request) -> Response:
+        if not self.sandbox.config.queries_permission:
+            raise ApiError(401, "The developer key lacks the Queries permission.")
         body = await read_json(request)
         if not isinstance(body, dict) or not isinstance(body.get("SqlCommand"), str):
             raise ApiError(400, "SqlCommand is required.")

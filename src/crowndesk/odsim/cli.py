@@ -27,6 +27,7 @@ def build_config(
     tier: str,
     throttle_scale: float,
     db: str | None,
+    queries: bool = True,
 ) -> SandboxConfig:
     if mode not in ("remote", "local", "service"):
         raise typer.BadParameter("mode must be remote, local or service")
@@ -43,6 +44,7 @@ def build_config(
         tier=tier,  # type: ignore[arg-type]
         throttle_scale=throttle_scale,
         db_path=db,
+        queries_permission=queries,
     )
 
 
@@ -58,13 +60,16 @@ def serve(
     tier: str = typer.Option("standard", help="read_all | standard | enterprise (remote throttle)"),
     throttle_scale: float = typer.Option(1.0, help="Multiply the throttle interval (tests)."),
     db: str | None = typer.Option(None, help="SQLite file to keep the practice between runs."),
+    queries: bool = typer.Option(
+        True, "--queries/--no-queries", help="Grant the Queries permission (ShortQuery)."
+    ),
     log_level: str = typer.Option("info"),
 ) -> None:
     """Generate (or reopen) a practice and serve the API until interrupted."""
     from crowndesk.odsim import server
 
     config = build_config(
-        patients, seed, developer_key, customer_key, mode, tier, throttle_scale, db
+        patients, seed, developer_key, customer_key, mode, tier, throttle_scale, db, queries
     )
     typer.echo(
         f"odsim: {patients} patients, seed {seed}, mode {mode}, on http://{host}:{port}"

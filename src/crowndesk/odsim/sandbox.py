@@ -37,6 +37,7 @@ class SandboxConfig:
     ticking: bool = True
     years: int = 3
     require_content_type: bool = True
+    queries_permission: bool = True
     fault_seed: int = 0
 
     @property

@@ -1,0 +1,1 @@
+"""Practice-management systems: talking to Open Dental and syncing its data."""
