@@ -93,7 +93,9 @@ class TestPages:
     async def test_datetime_parameter_with_a_space(self, sandbox: SandboxServer) -> None:
         stamp = sandbox.sandbox.clock.now_str()  # "yyyy-MM-dd HH:mm:ss"
         async with OpenDentalClient(settings_for(sandbox)) as client:
-            early = await all_rows(client, "/patients/Simple", params={"DateTStamp": "2000-01-01 00:00:00"})
+            early = await all_rows(
+                client, "/patients/Simple", params={"DateTStamp": "2000-01-01 00:00:00"}
+            )
             late = await all_rows(client, "/patients/Simple", params={"DateTStamp": stamp})
         assert len(early) == patient_count(sandbox)
         assert len(late) < len(early)
@@ -123,7 +125,9 @@ class TestGet:
         # The sandbox refuses a GET without Content-Type: application/json (reference §1.3).
         assert sandbox.sandbox.config.require_content_type
         bare = {"Authorization": sandbox.headers["Authorization"]}
-        assert httpx.get(sandbox.api_url + "/providers", headers=bare).status_code == 400
+        async with httpx.AsyncClient() as http:
+            refused = await http.get(sandbox.api_url + "/providers", headers=bare)
+        assert refused.status_code == 400
         transport = RecordingTransport()
         async with OpenDentalClient(settings_for(sandbox), transport=transport) as client:
             assert await client.get("/providers")
@@ -343,9 +347,7 @@ class TestProbe:
         assert probe.server_date_time is None
 
     async def test_nothing_listening(self) -> None:
-        settings = ConnectionSettings(
-            f"http://127.0.0.1:{free_port()}/api/v1", "dk", "ck", **FAST
-        )
+        settings = ConnectionSettings(f"http://127.0.0.1:{free_port()}/api/v1", "dk", "ck", **FAST)
         async with OpenDentalClient(settings) as client:
             probe = await client.probe()
         assert not probe.ok

@@ -469,8 +469,8 @@ class OpenDentalClient:
             return min(exc.retry_after, self.settings.backoff_max)
         # Exponential with jitter: initial, 2x, 4x ... plus up to `initial` at random.
         s = self.settings
-        step = s.backoff_initial * 2 ** min(state.attempt_number - 1, 30)
-        return min(s.backoff_max, step + random.uniform(0, s.backoff_initial))
+        step = float(s.backoff_initial) * 2 ** min(state.attempt_number - 1, 30)
+        return float(min(s.backoff_max, step + random.uniform(0, s.backoff_initial)))
 
     def _before_sleep(self, method: str, template: str) -> Any:
         def hook(state: RetryCallState) -> None:
