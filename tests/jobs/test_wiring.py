@@ -11,6 +11,7 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
+from crowndesk.app import create_app
 from crowndesk.cli import app as cli
 from crowndesk.config import ConfigError, Settings, load_settings
 from crowndesk.db.engine import SessionMaker
@@ -80,7 +81,11 @@ class TestBuildRunner:
 
 
 class TestCreateApp:
-    async def test_the_lifespan_starts_and_stops_the_embedded_runner(self, app: Any) -> None:
+    async def test_the_lifespan_starts_and_stops_the_embedded_runner(
+        self, settings: Settings, engine: AsyncEngine, sessionmaker: SessionMaker
+    ) -> None:
+        # Not the `app` fixture: it swaps in an OffRunner for API tests.
+        app = create_app(settings, engine=engine, sessionmaker=sessionmaker)
         runner = app.state.jobs
         assert isinstance(runner, EmbeddedRunner)
         assert runner.env.sessionmaker is app.state.sessionmaker

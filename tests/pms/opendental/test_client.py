@@ -310,7 +310,9 @@ class TestPacing:
         await asyncio.to_thread(lambda: [t.join() for t in threads])
         elapsed = time.monotonic() - t0
         assert errors == []
-        assert remote.sandbox.stats.throttled == before
+        # Unpaced, most of these 8 requests would be refused; a loaded machine may let one
+        # arrive early.
+        assert remote.sandbox.stats.throttled - before <= 1
         assert elapsed >= 7 * interval
 
     async def test_other_keys_are_not_held_back(self, sandbox: SandboxServer) -> None:

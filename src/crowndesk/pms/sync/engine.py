@@ -695,6 +695,7 @@ class _Run:
         )
         self.pending_keys = {p.record_key for p in pending}
         if not pending:
+            await self.session.commit()  # hold no transaction while waiting for Open Dental
             return
         payloads = [p.payload for p in pending]
         for start in range(0, len(payloads), WRITE_BATCH):
