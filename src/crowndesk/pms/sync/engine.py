@@ -177,8 +177,11 @@ class _Run:
                 else:
                     await self._retry_pending()
                     await self._read(state)
-                    if self.spec.after_run is not None:
-                        await self.spec.after_run(session, None, run.clinic_id)
+                    counts = self.counts
+                    if self.spec.after_run is not None and (
+                        counts.inserted or counts.updated or counts.deleted
+                    ):
+                        await self.spec.after_run(session, run.clinic_id)
         except (OpenDentalError, ValueError) as exc:
             await self._fail(exc)
         except BaseException as exc:

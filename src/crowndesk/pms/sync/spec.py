@@ -7,6 +7,7 @@ rows of other entities (`Ref`), and the ways the resource can be kept current. T
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -111,8 +112,9 @@ class EntitySpec:
     # Columns Open Dental never overwrites: set when the row is first written (or still empty).
     local_columns: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
-    # Work after every successful run (e.g. families from guarantors).
-    after_run: Callable[[AsyncSession, Any, Any], Awaitable[None]] | None = None
+    # Work after a successful run that changed something (e.g. families from guarantors):
+    # called with the session and the clinic's id.
+    after_run: Callable[[AsyncSession, uuid.UUID], Awaitable[None]] | None = None
     # Default cadence of the scheduled run.
     every: timedelta = timedelta(hours=1)
 

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from crowndesk.patients import family_links
 from crowndesk.patients.models import Gender, Patient, PatientStatus, Position
 from crowndesk.pms.opendental.formats import day, key, ordered_choice, text
@@ -39,10 +37,6 @@ def _text_ok(value: Any) -> bool | None:
 
 def _patient_deleted(raw: Mapping[str, Any]) -> bool:
     return str(raw.get("PatStatus", "")).lower() in ("deleted", "4")
-
-
-async def _link_families(session: AsyncSession, ctx: Any, clinic_id: Any) -> None:
-    await family_links.link(session, clinic_id)
 
 
 PATIENTS = EntitySpec(
@@ -83,7 +77,7 @@ PATIENTS = EntitySpec(
         Ref("primary_provider_id", "PriProv", "providers"),
         Ref("secondary_provider_id", "SecProv", "providers"),
     ),
-    after_run=_link_families,
+    after_run=family_links.link,
     every=timedelta(minutes=5),
 )
 
