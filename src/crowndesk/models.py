@@ -16,7 +16,7 @@ from crowndesk.insurance.models import (
 from crowndesk.ledger.models import Adjustment, Payment, PaymentSplit
 from crowndesk.patients.models import Family, Patient
 from crowndesk.pms.sync.models import SyncConflict, SyncError, SyncPending, SyncRun, SyncState
-from crowndesk.procedures.models import Fee, FeeSchedule, Procedure, ProcedureCode
+from crowndesk.procedures.models import BillingEvent, Fee, FeeSchedule, Procedure, ProcedureCode
 from crowndesk.referrals.models import ReferralAttachment, ReferralSource
 from crowndesk.scheduling.models import Appointment, Operatory, Provider
 from crowndesk.treatment.models import PlannedProcedure, TreatmentPlan
@@ -27,6 +27,7 @@ __all__ = [
     "Appointment",
     "AuthSession",
     "Base",
+    "BillingEvent",
     "Benefit",
     "Carrier",
     "Claim",

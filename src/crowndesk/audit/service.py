@@ -9,6 +9,7 @@ takes its activity rows with it, so a refused request leaves no mutation row.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -20,7 +21,15 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from crowndesk.audit.models import ActivityLog, ActorType
 
-__all__ = ["Actor", "ActorType", "record", "set_actor", "list_activity", "activity_query"]
+__all__ = [
+    "Actor",
+    "ActorType",
+    "record",
+    "read_phi",
+    "set_actor",
+    "list_activity",
+    "activity_query",
+]
 from crowndesk.core.pagination import PageParams, PageResult, paginate
 from crowndesk.db.base import Base, TenantMixin
 from crowndesk.db.tenancy import current_tenant
@@ -77,6 +86,15 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+READ_PHI = "read_phi"
+
+
+def read_phi(session: AsyncSession | Session, patient_ids: Iterable[uuid.UUID]) -> None:
+    """Log that the current actor read these patients' records: one `read_phi` row each."""
+    for patient_id in dict.fromkeys(patient_ids):
+        record(session, READ_PHI, "patient", patient_id)
 
 
 def _entity_tenant(obj: Base) -> uuid.UUID | None:

@@ -82,6 +82,10 @@ class Patient(SyncedMixin, Base):
     pms_guarantor_id: Mapped[str | None] = mapped_column(String(40))
     guarantor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("patients.id"))
     family_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    # Derived by the sync for search: folded names ("last first preferred middle"), and the
+    # digits of every phone number.
+    name_key: Mapped[str] = mapped_column(String, default="", nullable=False)
+    phone_key: Mapped[str] = mapped_column(String, default="", nullable=False)
 
 
 class Family(SyncedMixin, Base):

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Uuid
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crowndesk.db.base import Base, SyncedMixin, synced_table_args
+from crowndesk.db.base import Base, SyncedMixin, TenantMixin, UUIDPrimaryKey, synced_table_args
+from crowndesk.db.types import UTCDateTime, utcnow
 
 
 class ProcedureStatus(enum.StrEnum):
@@ -101,7 +114,27 @@ class Procedure(SyncedMixin, Base):
     __table_args__ = synced_table_args(
         "procedures",
         Index("ix_procedures_patient", "patient_id"),
-        Index("ix_procedures_tenant_date", "tenant_id", "proc_date"),
+        # The completed-procedures list and its statistics: newest first within a tenant,
+        # optionally one billing status; covering, so counts and sums never touch the table.
+        Index(
+            "ix_procedures_completed_billing",
+            "tenant_id",
+            "billing_status",
+            "proc_date",
+            "id",
+            postgresql_include=["fee", "clinic_id"],
+            postgresql_where=text("status = 'completed'"),
+            sqlite_where=text("status = 'completed'"),
+        ),
+        Index(
+            "ix_procedures_completed_date",
+            "tenant_id",
+            "proc_date",
+            "id",
+            postgresql_include=["fee", "clinic_id", "billing_status"],
+            postgresql_where=text("status = 'completed'"),
+            sqlite_where=text("status = 'completed'"),
+        ),
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), nullable=False)
@@ -136,3 +169,28 @@ class Procedure(SyncedMixin, Base):
     )
     claim_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     invoice_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # Derived by the sync for search: folded code, description, tooth and surface.
+    search_key: Mapped[str] = mapped_column(String, default="", nullable=False)
+
+
+class BillingEvent(UUIDPrimaryKey, TenantMixin, Base):
+    """One change of a procedure's billing status, by whom and why (append-only)."""
+
+    __tablename__ = "procedure_billing_events"
+    __entity__ = "procedure_billing_event"
+    __audited__: ClassVar[bool] = False  # the move itself is logged against the procedure
+    __table_args__ = (Index("ix_procedure_billing_events_procedure", "procedure_id", "at"),)
+
+    procedure_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("procedures.id", ondelete="CASCADE"), nullable=False
+    )
+    from_status: Mapped[BillingStatus | None] = mapped_column(
+        Enum(BillingStatus, name="billing_status", native_enum=False, length=16)
+    )
+    to_status: Mapped[BillingStatus] = mapped_column(
+        Enum(BillingStatus, name="billing_status", native_enum=False, length=16), nullable=False
+    )
+    claim_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from crowndesk.core.text import digits, search_key
 from crowndesk.patients import family_links
 from crowndesk.patients.models import Gender, Patient, PatientStatus, Position
 from crowndesk.pms.opendental.formats import day, key, ordered_choice, text
@@ -33,6 +34,14 @@ def _text_ok(value: Any) -> bool | None:
     if found == "bad":
         raise ValueError("not one of the known values")
     return found  # type: ignore[return-value]
+
+
+def _search_keys(row: dict[str, Any], raw: Mapping[str, Any]) -> None:
+    row["name_key"] = search_key(
+        row["last_name"], row["first_name"], row["preferred_name"], row["middle_initial"]
+    )
+    phones = (row["wireless_phone"], row["home_phone"], row["work_phone"])
+    row["phone_key"] = " ".join(digits(p) for p in phones if p and digits(p))
 
 
 def _patient_deleted(raw: Mapping[str, Any]) -> bool:
@@ -77,6 +86,8 @@ PATIENTS = EntitySpec(
         Ref("primary_provider_id", "PriProv", "providers"),
         Ref("secondary_provider_id", "SecProv", "providers"),
     ),
+    derive=_search_keys,
+    derived=("name_key", "phone_key"),
     after_run=family_links.link,
     every=timedelta(minutes=5),
 )

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from crowndesk.core.text import search_key
 from crowndesk.pms.opendental.formats import (
     boolean,
     choice,
@@ -62,10 +63,15 @@ def _code_active(row: dict[str, Any], raw: Mapping[str, Any]) -> None:
     row["is_active"] = (row.get("category") or "").lower() not in _INACTIVE_CATEGORIES
 
 
-def _first_billing_status(row: dict[str, Any], raw: Mapping[str, Any]) -> None:
-    # Only the first sight of a completed procedure sets it; `local_columns` keeps it after.
+def _procedure_derived(row: dict[str, Any], raw: Mapping[str, Any]) -> None:
     completed = row["status"] is ProcedureStatus.completed
+    if completed and row["proc_date"] is None:
+        raise ValueError("ProcDate: missing on a completed procedure")
+    # Only the first sight of a completed procedure sets it; `local_columns` keeps it after.
     row["billing_status"] = BillingStatus.unbilled if completed else None
+    row["search_key"] = search_key(
+        row["code"], row["description"], row["tooth_number"], row["surface"]
+    )
 
 
 def _procedure_deleted(raw: Mapping[str, Any]) -> bool:
@@ -166,8 +172,8 @@ PROCEDURES = EntitySpec(
         # Open Dental lets a procedure point at an appointment that is gone.
         Ref("appointment_id", "AptNum", "appointments", park=False),
     ),
-    derive=_first_billing_status,
-    derived=("billing_status",),
+    derive=_procedure_derived,
+    derived=("billing_status", "search_key"),
     local_columns=("billing_status",),
     every=timedelta(minutes=5),
 )
