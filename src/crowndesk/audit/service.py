@@ -91,10 +91,34 @@ def record(
 READ_PHI = "read_phi"
 
 
-def read_phi(session: AsyncSession | Session, patient_ids: Iterable[uuid.UUID]) -> None:
-    """Log that the current actor read these patients' records: one `read_phi` row each."""
-    for patient_id in dict.fromkeys(patient_ids):
-        record(session, READ_PHI, "patient", patient_id)
+async def read_phi(session: AsyncSession, patient_ids: Iterable[uuid.UUID | None]) -> None:
+    """Log that the current actor read these patients' records: one `read_phi` row for each
+    distinct patient, written in one statement."""
+    actor = _actor(session)
+    tenant_id = current_tenant(session)
+    now = utcnow()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": tenant_id,
+            "actor_type": actor.actor_type,
+            "actor_id": actor.actor_id,
+            "action": READ_PHI,
+            "entity_type": "patient",
+            "entity_id": patient_id,
+            "request_id": actor.request_id,
+            "ip": actor.ip,
+            "user_agent": actor.user_agent,
+            "changed_fields": [],
+            "created_at": now,
+        }
+        for patient_id in dict.fromkeys(patient_ids)
+        if patient_id is not None
+    ]
+    if rows:
+        if tenant_id is None:
+            raise RuntimeError("patient records read outside a tenant")
+        await session.execute(insert(ActivityLog), rows)
 
 
 def _entity_tenant(obj: Base) -> uuid.UUID | None:
