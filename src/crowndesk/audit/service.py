@@ -97,7 +97,7 @@ async def read_phi(session: AsyncSession, patient_ids: Iterable[uuid.UUID | None
     actor = _actor(session)
     tenant_id = current_tenant(session)
     now = utcnow()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": uuid.uuid4(),
             "tenant_id": tenant_id,
