@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, PlainSerializer, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -29,3 +30,15 @@ class InputSchema(Schema):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("text may not contain NUL characters")
         return value
+
+
+CENT = Decimal("0.01")
+
+
+def _money_text(value: Decimal) -> str:
+    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
+
+
+Money = Annotated[Decimal, PlainSerializer(_money_text, return_type=str, when_used="json")]
+"""An amount of money: a `Decimal` in Python, a string with two decimals on the wire
+("130.00", "-12.50"), rounded half-up to cents."""
