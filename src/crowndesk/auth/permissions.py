@@ -10,13 +10,15 @@ from crowndesk.core.context import Role
 class Permission(enum.StrEnum):
     users_manage = "users:manage"
     clinics_read = "clinics:read"
+    # The practice mirrored from Open Dental: patients, schedule, insurance, plans, ledger.
+    records_read = "records:read"
     clinics_manage = "clinics:manage"
     activity_read = "activity:read"
     billing_write = "billing:write"
     sync_run = "sync:run"
 
 
-_EVERYONE = {Permission.clinics_read}
+_EVERYONE = {Permission.clinics_read, Permission.records_read}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.owner: frozenset(Permission),
