@@ -9,7 +9,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
-from tests.pms.sync.support import Practice, connect_practice, start_sandbox
+from tests.pms.sync.support import (
+    Practice,
+    assert_mirrored,
+    connect_practice,
+    start_sandbox,
+)
 
 from crowndesk.clinics.models import Clinic
 from crowndesk.db.engine import unit_of_work
@@ -19,25 +24,8 @@ from crowndesk.patients.models import Family, Patient
 from crowndesk.pms.sync.models import RunMode, RunState, SyncConflict, SyncError, SyncPending
 from crowndesk.pms.sync.registry import ENTITIES, ENTITY_NAMES, spec_for
 from crowndesk.pms.sync.service import SyncAlreadyRunning
-from crowndesk.pms.sync.verify import verify
 from crowndesk.procedures.models import BillingStatus, Procedure, ProcedureStatus
 from crowndesk.scheduling.models import Appointment
-
-
-async def assert_mirrored(practice: Practice, entities: tuple[str, ...] = ENTITY_NAMES) -> None:
-    async with unit_of_work(practice.env.sessionmaker, practice.ctx) as session:
-        clinic = (
-            await session.execute(select(Clinic).where(Clinic.id == practice.clinic_id))
-        ).scalar_one()
-        for name in entities:
-            result = await verify(practice.env, session, clinic, name)
-            assert result.differences == 0, (name, result.examples)
-            assert result.compared > 0 or name in _EMPTY_ALLOWED, name
-
-
-# Resources the small generated practice may leave empty.
-_EMPTY_ALLOWED = {"referral_attachments", "saved_plan_procedures", "adjustments"}
-
 
 # Open Dental table, edit stamp and page size of each stamp-followed entity.
 _STAMPED = {

@@ -22,6 +22,7 @@ import structlog
 from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import crowndesk.models  # noqa: F401 - every table mapped, whichever entry point runs a sync
 from crowndesk.audit import service as audit
 from crowndesk.clinics.models import Clinic
 from crowndesk.core.crypto import SecretBox
@@ -118,17 +119,41 @@ async def execute_run(
     it and fails; the next run repeats the window."""
     async with env.sessionmaker() as session:
         set_tenant(session, tenant_id)
+        claimed = await _claim(session, run_id)
         run = (await session.execute(select(SyncRun).where(SyncRun.id == run_id))).scalar_one()
+        if not claimed:
+            # The same run delivered twice (a job retried, two workers): whoever claimed it
+            # first carries it out; this copy leaves it alone.
+            log.info("sync.run_skipped", entity=run.entity, state=run.state.value)
+            return run
         spec = spec_for(run.entity)
         try:
             async with named_lock(env.engine, lock_name(run.clinic_id, run.entity)):
+                await session.refresh(run)
+                if run.state is not RunState.running:
+                    # Declared dead between the claim and the lock (`recover_interrupted`).
+                    log.info("sync.run_skipped", entity=run.entity, state=run.state.value)
+                    return run
                 await _Run(env, session, run, spec, progress).execute()
         except LockNotAvailable:
+            await session.refresh(run)
             run.state = RunState.failed
             run.error = "Another run of this clinic and entity is in progress."
             run.finished_at = utcnow()
             await session.commit()
         return run
+
+
+async def _claim(session: AsyncSession, run_id: uuid.UUID) -> bool:
+    """Move the run from queued to running, atomically: true for exactly one caller."""
+    claimed = await session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id, SyncRun.state == RunState.queued)
+        .values(state=RunState.running, started_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
 class _Run:

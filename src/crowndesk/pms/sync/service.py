@@ -82,23 +82,36 @@ async def clinics_to_sync(
 async def recover_interrupted(session: AsyncSession, engine: AsyncEngine) -> int:
     """Fail runs that cannot finish: running with nobody holding their lock (the process died),
     or queued for longer than any worker would take to start them."""
-    active = (
-        await session.execute(select(SyncRun).where(SyncRun.state.in_(ACTIVE_STATES)))
-    ).scalars()
+    active = list(
+        (await session.execute(select(SyncRun).where(SyncRun.state.in_(ACTIVE_STATES)))).scalars()
+    )
     now = utcnow()
     recovered = 0
+    dead_batches: set[tuple[uuid.UUID, datetime]] = set()
     for run in active:
-        if run.state is RunState.queued:
-            if now - run.created_at < QUEUED_TIMEOUT:
-                continue
+        if run.state is not RunState.running:
+            continue
+        try:
+            async with named_lock(engine, lock_name(run.clinic_id, run.entity)):
+                pass
+        except LockNotAvailable:
+            continue  # alive
+        run.error = "The run was interrupted."
+        run.state = RunState.failed
+        run.finished_at = now
+        recovered += 1
+        dead_batches.add((run.clinic_id, run.created_at))
+    for run in active:
+        if run.state is not RunState.queued:
+            continue
+        # A batch (one request) is carried out in order by one job or command: when one of
+        # its runs died, the process that would have started the rest died with it.
+        if (run.clinic_id, run.created_at) in dead_batches:
+            run.error = "The run was never started: the sync carrying it out stopped."
+        elif now - run.created_at >= QUEUED_TIMEOUT:
             run.error = "The run was never started."
         else:
-            try:
-                async with named_lock(engine, lock_name(run.clinic_id, run.entity)):
-                    pass
-            except LockNotAvailable:
-                continue  # alive
-            run.error = "The run was interrupted."
+            continue
         run.state = RunState.failed
         run.finished_at = now
         recovered += 1
@@ -140,6 +153,7 @@ async def request_runs(
     )
     if busy:
         raise SyncAlreadyRunning(busy)
+    batch = utcnow()  # one moment for the whole request: `recover_interrupted` tells batches by it
     runs = [
         SyncRun(
             clinic_id=clinic.id,
@@ -147,6 +161,7 @@ async def request_runs(
             trigger=trigger,
             mode=mode,
             state=RunState.queued,
+            created_at=batch,
         )
         for clinic in clinics
         for name in entities
