@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from tests.factories import CLINIC, PASSWORD, Org, register_org
+from tests.mirror import mirror_clinic
 from tests.openapi_examples import request_body
 
-from crowndesk.clinics.models import Clinic
 from crowndesk.core.context import Context, Role
 from crowndesk.db.base import TenantMixin
 from crowndesk.db.engine import unit_of_work
@@ -28,10 +28,7 @@ from crowndesk.db.tenancy import set_tenant, unscoped
 from crowndesk.models import Base
 from crowndesk.odsim import SandboxConfig, SandboxServer
 from crowndesk.patients.models import Patient
-from crowndesk.pms.sync import service as sync_service
-from crowndesk.pms.sync.engine import SyncEnv, execute_run
 from crowndesk.pms.sync.models import SyncConflict, SyncError, SyncPending
-from crowndesk.pms.sync.registry import ENTITY_NAMES
 
 PARAM = re.compile(r"\{([^}]+)\}")
 
@@ -46,35 +43,22 @@ async def _seed(client: httpx.AsyncClient, org: Org, app: Any, sandbox: SandboxS
     await org.add_user("billing")
     await client.post("/api/auth/refresh", json={"refreshToken": org.tokens["refreshToken"]})
     await _mirror(app, org, uuid.UUID(clinic.json()["id"]), sandbox)
+    unbilled = await client.get("/api/completed-procedures/unbilled?limit=1", headers=org.headers)
+    moved = await client.post(
+        "/api/completed-procedures/mark-claim-pending",
+        json={"procedureIds": [unbilled.json()["items"][0]["id"]], "claimId": str(uuid.uuid4())},
+        headers=org.headers,
+    )
+    assert moved.status_code == 200, moved.text
 
 
 async def _mirror(app: Any, org: Org, clinic_id: uuid.UUID, sandbox: SandboxServer) -> None:
     """Sync a small sandbox practice into the clinic, so every mirrored table has rows, and
     leave one record of each kind in the sync's own error, parking and conflict tables."""
     tenant_id = uuid.UUID(org.tenant_id)
-    env = SyncEnv(app.state.engine, app.state.sessionmaker, app.state.secret_box)
+    await mirror_clinic(app, tenant_id, clinic_id, sandbox)
     ctx = Context(tenant_id=tenant_id, user_id=None, roles=frozenset({Role.owner}))
-    async with unit_of_work(env.sessionmaker, ctx) as session:
-        await session.execute(
-            update(Clinic).where(Clinic.id == clinic_id).values(od_base_url=sandbox.api_url)
-        )
-        box = app.state.secret_box
-        developer, customer = sandbox.keys
-        await session.execute(
-            update(Clinic)
-            .where(Clinic.id == clinic_id)
-            .values(
-                od_developer_key_enc=box.encrypt(developer),
-                od_customer_key_enc=box.encrypt(customer),
-                od_mode="service",
-            )
-        )
-        runs = await sync_service.request_runs(
-            session, env.engine, entities=ENTITY_NAMES, clinic_id=clinic_id
-        )
-    for run in runs:
-        assert (await execute_run(env, tenant_id, run.id)).state.value == "succeeded", run.entity
-    async with unit_of_work(env.sessionmaker, ctx) as session:
+    async with unit_of_work(app.state.sessionmaker, ctx) as session:
         patient = (await session.execute(select(Patient).limit(1))).scalar_one()
         issue = {"clinic_id": clinic_id, "entity": "patients", "reason": "test", "payload": {}}
         session.add(SyncError(record_key="x1", pms_id="x1", **issue))

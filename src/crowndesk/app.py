@@ -25,6 +25,7 @@ from crowndesk.db.engine import SessionMaker, create_engine, create_sessionmaker
 from crowndesk.db.migrate import current_revision, head_revision
 from crowndesk.jobs import JobRunner, build_runner
 from crowndesk.pms.sync.api import router as pms_sync_router
+from crowndesk.procedures.api import router as procedures_router
 from crowndesk.web import install as install_web
 
 ops = APIRouter(tags=["operations"])
@@ -106,7 +107,14 @@ def create_app(
     app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
-    for router in (ops, auth_router, clinics_router, audit_router, pms_sync_router):
+    for router in (
+        ops,
+        auth_router,
+        clinics_router,
+        audit_router,
+        pms_sync_router,
+        procedures_router,
+    ):
         app.include_router(router)
     install_web(app)  # the staff web app at / (HTML errors outside /api)
     return app

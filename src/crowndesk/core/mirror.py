@@ -15,7 +15,7 @@ from sqlalchemy import Select
 
 from crowndesk.core.schema import Schema
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
 class MirroredRead(Schema):
