@@ -23,9 +23,14 @@ from crowndesk.core.http import Metrics, RequestContextMiddleware, install_error
 from crowndesk.core.logging import configure_logging
 from crowndesk.db.engine import SessionMaker, create_engine, create_sessionmaker
 from crowndesk.db.migrate import current_revision, head_revision
+from crowndesk.insurance.api import router as insurance_router
 from crowndesk.jobs import JobRunner, build_runner
+from crowndesk.ledger.api import router as ledger_router
+from crowndesk.patients.api import router as patients_router
 from crowndesk.pms.sync.api import router as pms_sync_router
 from crowndesk.procedures.api import router as procedures_router
+from crowndesk.scheduling.api import router as scheduling_router
+from crowndesk.treatment.api import router as treatment_router
 from crowndesk.web import install as install_web
 
 ops = APIRouter(tags=["operations"])
@@ -114,6 +119,12 @@ def create_app(
         audit_router,
         pms_sync_router,
         procedures_router,
+        # the mirrored practice
+        patients_router,
+        scheduling_router,
+        insurance_router,
+        treatment_router,
+        ledger_router,
     ):
         app.include_router(router)
     install_web(app)  # the staff web app at / (HTML errors outside /api)
