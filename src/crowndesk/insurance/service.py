@@ -216,7 +216,7 @@ async def _benefits(
     if not include_deleted:
         stmt = stmt.where(Benefit.pms_deleted_at.is_(None))
     result = []
-    for benefit, category, code in (await session.execute(stmt)).tuples():
+    for benefit, category, code in (await session.execute(stmt)).all():
         read = BenefitRead.model_validate(benefit).model_copy(
             update={
                 "coverage_category": (

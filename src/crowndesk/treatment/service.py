@@ -78,7 +78,7 @@ async def _with_procedures(
         stmt = stmt.where(PlannedProcedure.pms_deleted_at.is_(None))
     by_plan: dict[uuid.UUID, list[PlannedProcedureRead]] = defaultdict(list)
     patients = {p.id: p.patient_id for p in plans}
-    for planned, procedure in (await session.execute(stmt)).tuples():
+    for planned, procedure in (await session.execute(stmt)).all():
         by_plan[planned.treatment_plan_id].append(
             _planned(planned, procedure, patients[planned.treatment_plan_id])
         )
