@@ -45,7 +45,7 @@ class MirrorFilters:
         return stmt
 
 
-def _mirror_filters(
+async def _mirror_filters(
     clinic_id: Annotated[uuid.UUID | None, Query(alias="clinicId")] = None,
     updated_since: Annotated[
         AwareDatetime | None,

@@ -54,7 +54,7 @@ async def _run_aftermath(
         await session.commit()
 
 
-def _request_session(request: Request) -> AsyncSession:
+async def _request_session(request: Request) -> AsyncSession:
     session: AsyncSession | None = getattr(request.state, SESSION_STATE, None)
     if session is None:
         raise RuntimeError("route is not a TransactionalRoute")

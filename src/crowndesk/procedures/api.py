@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated
 
@@ -42,7 +42,7 @@ Search = Annotated[
 ]
 
 
-def _filters(
+async def _filters(
     billing_status: Annotated[
         list[BillingStatus] | None,
         Query(alias="billingStatus", description="Repeat for several statuses."),
@@ -74,20 +74,26 @@ def _filters(
 Filters = Annotated[CompletedFilters, Depends(_filters)]
 
 
+@dataclass(frozen=True, slots=True)
 class _Listing:
-    def __init__(
-        self,
-        sort: Annotated[CompletedSort, Query()] = CompletedSort.proc_date_desc,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-        cursor: Annotated[
-            str | None, Query(max_length=500, description="`nextCursor` of the page before.")
-        ] = None,
-    ) -> None:
-        self.sort, self.limit, self.offset, self.cursor = sort, limit, offset, cursor
+    sort: CompletedSort
+    limit: int
+    offset: int
+    cursor: str | None
 
 
-Listing = Annotated[_Listing, Depends()]
+async def _listing(
+    sort: Annotated[CompletedSort, Query()] = CompletedSort.proc_date_desc,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="`nextCursor` of the page before.")
+    ] = None,
+) -> _Listing:
+    return _Listing(sort, limit, offset, cursor)
+
+
+Listing = Annotated[_Listing, Depends(_listing)]
 
 
 async def _page(

@@ -317,12 +317,12 @@ def _decode_cursor(key: _SortKey, cursor: str) -> tuple[Any, uuid.UUID]:
         raise BadRequest(f"The cursor is not valid for sort {key.name}: {exc}.") from None
 
 
-def _sort_value(key: _SortKey, procedure: Procedure, patient: Patient) -> Any:
+def _sort_value(key: _SortKey, row: Any) -> Any:
     if key.column is Procedure.fee:
-        return procedure.fee
+        return row.fee
     if key.column is Patient.name_key:
-        return patient.name_key
-    return procedure.proc_date
+        return row.patient_key
+    return row.proc_date
 
 
 async def list_completed(
@@ -351,13 +351,10 @@ async def list_completed(
     rows = rows[:limit]
     next_cursor = None
     if more:
-        last_procedure, last_patient = rows[-1][0], rows[-1][1]
-        next_cursor = _encode_cursor(
-            key, _sort_value(key, last_procedure, last_patient), last_procedure.id
-        )
-    await audit.read_phi(session, [row[0].patient_id for row in rows])
+        next_cursor = _encode_cursor(key, _sort_value(key, rows[-1]), rows[-1].id)
+    await audit.read_phi(session, [row.patient_id for row in rows])
     return CompletedPage(
-        items=[_to_read(*row) for row in rows],
+        items=[_to_read(row) for row in rows],
         total=total,
         limit=limit,
         offset=offset,
@@ -379,64 +376,100 @@ async def get_completed(session: AsyncSession, procedure_id: uuid.UUID) -> Compl
 
 async def _rows(session: AsyncSession, ids: list[uuid.UUID]) -> list[CompletedProcedureRead]:
     found = (await session.execute(_joined().where(Procedure.id.in_(ids)))).all()
-    by_id = {row[0].id: row for row in found}
-    await audit.read_phi(session, [row[0].patient_id for row in found])
-    return [_to_read(*by_id[i]) for i in ids if i in by_id]
+    by_id = {row.id: row for row in found}
+    await audit.read_phi(session, [row.patient_id for row in found])
+    return [_to_read(by_id[i]) for i in ids if i in by_id]
 
 
-def _joined() -> Select[Procedure, Patient, Provider]:
+# Only the columns a completed procedure shows: loading whole rows of three tables would
+# cost more than the query itself.
+_COLUMNS = (
+    Procedure.id,
+    Procedure.tenant_id,
+    Procedure.clinic_id,
+    Procedure.patient_id,
+    Procedure.appointment_id,
+    Procedure.code,
+    Procedure.description,
+    Procedure.proc_date,
+    Procedure.tooth_number,
+    Procedure.surface,
+    Procedure.fee,
+    Procedure.status,
+    Procedure.provider_id,
+    Procedure.billing_note,
+    Procedure.claim_note,
+    Procedure.diagnosis,
+    Procedure.billing_status,
+    Procedure.claim_id,
+    Procedure.invoice_id,
+    Procedure.pms_source,
+    Procedure.pms_id,
+    Procedure.pms_updated_at,
+    Procedure.pms_deleted_at,
+    Procedure.last_synced_at,
+    Procedure.created_at,
+    Procedure.updated_at,
+    Patient.first_name.label("patient_first"),
+    Patient.last_name.label("patient_last"),
+    Patient.name_key.label("patient_key"),
+    Provider.first_name.label("provider_first"),
+    Provider.last_name.label("provider_last"),
+    Provider.abbreviation.label("provider_abbreviation"),
+)
+
+
+def _joined() -> Select[*tuple[Any, ...]]:
     return (
-        select(Procedure, Patient, Provider)
+        select(*_COLUMNS)
         .join(Patient, Patient.id == Procedure.patient_id)
         .outerjoin(Provider, Provider.id == Procedure.provider_id)
     )
 
 
 def person_name(first: str | None, last: str | None) -> str:
-    """ "Last, First" as staff read names in a list."""
+    """"Last, First" as staff read names in a list."""
     return ", ".join(part for part in (last, first) if part) or "(no name)"
 
 
-def _to_read(
-    procedure: Procedure, patient: Patient, provider: Provider | None
-) -> CompletedProcedureRead:
+def _to_read(row: Any) -> CompletedProcedureRead:
     provider_name = None
-    if provider is not None:
+    if row.provider_id is not None:
         provider_name = (
-            person_name(provider.first_name, provider.last_name)
-            if provider.first_name or provider.last_name
-            else provider.abbreviation
+            person_name(row.provider_first, row.provider_last)
+            if row.provider_first or row.provider_last
+            else row.provider_abbreviation
         )
     return CompletedProcedureRead(
-        id=procedure.id,
-        tenant_id=procedure.tenant_id,
-        clinic_id=procedure.clinic_id,
-        patient_id=procedure.patient_id,
-        patient_name=person_name(patient.first_name, patient.last_name),
-        appointment_id=procedure.appointment_id,
-        cdt_code=procedure.code,
-        description=procedure.description,
-        proc_date=procedure.proc_date,
-        tooth_number=procedure.tooth_number,
-        surface=procedure.surface,
-        fee=procedure.fee,
-        status=procedure.status,
-        provider_id=procedure.provider_id,
+        id=row.id,
+        tenant_id=row.tenant_id,
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        patient_name=person_name(row.patient_first, row.patient_last),
+        appointment_id=row.appointment_id,
+        cdt_code=row.code,
+        description=row.description,
+        proc_date=row.proc_date,
+        tooth_number=row.tooth_number,
+        surface=row.surface,
+        fee=row.fee,
+        status=row.status,
+        provider_id=row.provider_id,
         provider_name=provider_name,
-        note=procedure.billing_note,
-        claim_note=procedure.claim_note,
-        diag_code=procedure.diagnosis,
-        billing_status=procedure.billing_status,
-        claim_id=procedure.claim_id,
-        invoice_id=procedure.invoice_id,
-        pms_source=procedure.pms_source,
-        pms_id=procedure.pms_id,
-        pms_procedure_id=procedure.pms_id,
-        pms_updated_at=procedure.pms_updated_at,
-        pms_deleted_at=procedure.pms_deleted_at,
-        last_synced_at=procedure.last_synced_at,
-        created_at=procedure.created_at,
-        updated_at=procedure.updated_at,
+        note=row.billing_note,
+        claim_note=row.claim_note,
+        diag_code=row.diagnosis,
+        billing_status=row.billing_status,
+        claim_id=row.claim_id,
+        invoice_id=row.invoice_id,
+        pms_source=row.pms_source,
+        pms_id=row.pms_id,
+        pms_procedure_id=row.pms_id,
+        pms_updated_at=row.pms_updated_at,
+        pms_deleted_at=row.pms_deleted_at,
+        last_synced_at=row.last_synced_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
