@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from crowndesk.auth.dependencies import CurrentContext, require
+from crowndesk.auth.dependencies import require
 from crowndesk.auth.permissions import Permission
 from crowndesk.core.context import Context
 from crowndesk.core.mirror import MirrorQuery
@@ -35,6 +35,7 @@ from crowndesk.procedures.service import BillingMove, CompletedFilters
 
 router = APIRouter(prefix="/api", tags=["procedures"], route_class=TransactionalRoute)
 
+Reader = Annotated[Context, Depends(require(Permission.records_read))]
 Biller = Annotated[Context, Depends(require(Permission.billing_write))]
 Search = Annotated[
     str | None,
@@ -118,7 +119,7 @@ async def _page(
 
 @router.get("/completed-procedures", response_model=CompletedProcedurePage)
 async def list_completed_procedures(
-    session: DbSession, ctx: CurrentContext, filters: Filters, listing: Listing
+    session: DbSession, ctx: Reader, filters: Filters, listing: Listing
 ) -> CompletedProcedurePage:
     """Completed procedures with their billing status, newest first by default.
 
@@ -130,7 +131,7 @@ async def list_completed_procedures(
 @router.get("/completed-procedures/stats", response_model=CompletedStats)
 async def completed_procedure_stats(
     session: DbSession,
-    ctx: CurrentContext,
+    ctx: Reader,
     clinic_id: Annotated[uuid.UUID | None, Query(alias="clinicId")] = None,
     date_from: Annotated[date | None, Query(alias="dateFrom")] = None,
     date_to: Annotated[date | None, Query(alias="dateTo")] = None,
@@ -144,7 +145,7 @@ async def completed_procedure_stats(
 @router.get("/completed-procedures/unbilled", response_model=CompletedProcedurePage)
 async def list_unbilled_procedures(
     session: DbSession,
-    ctx: CurrentContext,
+    ctx: Reader,
     listing: Listing,
     patient_id: Annotated[uuid.UUID | None, Query(alias="patientId")] = None,
 ) -> CompletedProcedurePage:
@@ -157,7 +158,7 @@ async def list_unbilled_procedures(
 async def list_patient_procedures(
     patient_id: uuid.UUID,
     session: DbSession,
-    ctx: CurrentContext,
+    ctx: Reader,
     filters: Filters,
     listing: Listing,
 ) -> CompletedProcedurePage:
@@ -219,14 +220,14 @@ async def write_off(body: MarkWithReason, session: DbSession, ctx: Biller) -> Bi
 
 @router.get("/completed-procedures/{procedure_id}", response_model=CompletedProcedureRead)
 async def read_completed_procedure(
-    procedure_id: uuid.UUID, session: DbSession, ctx: CurrentContext
+    procedure_id: uuid.UUID, session: DbSession, ctx: Reader
 ) -> CompletedProcedureRead:
     return await service.get_completed(session, procedure_id)
 
 
 @router.get("/completed-procedures/{procedure_id}/history", response_model=list[BillingEventRead])
 async def read_billing_history(
-    procedure_id: uuid.UUID, session: DbSession, ctx: CurrentContext
+    procedure_id: uuid.UUID, session: DbSession, ctx: Reader
 ) -> list[BillingEventRead]:
     """Every billing status change of the procedure, oldest first, with who and why."""
     return await service.billing_history(session, procedure_id)
@@ -235,7 +236,7 @@ async def read_billing_history(
 @router.get("/procedure-codes", response_model=Page[ProcedureCodeRead])
 async def list_procedure_codes(
     session: DbSession,
-    ctx: CurrentContext,
+    ctx: Reader,
     page: PageQuery,
     mirror: MirrorQuery,
     search: Annotated[
@@ -250,7 +251,7 @@ async def list_procedure_codes(
 
 @router.get("/fee-schedules", response_model=Page[FeeScheduleRead])
 async def list_fee_schedules(
-    session: DbSession, ctx: CurrentContext, page: PageQuery, mirror: MirrorQuery
+    session: DbSession, ctx: Reader, page: PageQuery, mirror: MirrorQuery
 ) -> Page[FeeScheduleRead]:
     result = await service.list_fee_schedules(session, page, mirror)
     return Page[FeeScheduleRead](
@@ -265,7 +266,7 @@ async def list_fee_schedules(
 async def list_fees(
     schedule_id: uuid.UUID,
     session: DbSession,
-    ctx: CurrentContext,
+    ctx: Reader,
     page: PageQuery,
     mirror: MirrorQuery,
     code: Annotated[str | None, Query(max_length=20, description="One CDT code.")] = None,
