@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crowndesk.audit import service as audit
 from crowndesk.clinics.models import Clinic
 from crowndesk.core.context import Context
+from crowndesk.core.dates import DateRange
 from crowndesk.core.errors import BadRequest, Conflict, NotFound, not_found
 from crowndesk.core.mirror import MirrorFilters
 from crowndesk.core.pagination import PageParams, PageResult, paginate
@@ -214,17 +215,14 @@ class CompletedFilters:
     search: str | None = None
 
     def __post_init__(self) -> None:
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise BadRequest("dateFrom is after dateTo.")
+        DateRange(self.date_from, self.date_to)  # refuses an empty range
 
     def where(self) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = [Procedure.status == self.status]
         if self.billing_statuses:
             clauses.append(Procedure.billing_status.in_(self.billing_statuses))
-        if self.date_from is not None:
-            clauses.append(Procedure.proc_date >= self.date_from)
-        if self.date_to is not None:
-            clauses.append(Procedure.proc_date <= self.date_to)
+        if self.date_from is not None or self.date_to is not None:
+            clauses.append(DateRange(self.date_from, self.date_to).on_dates(Procedure.proc_date))
         if self.patient_id is not None:
             clauses.append(Procedure.patient_id == self.patient_id)
         if self.provider_id is not None:
