@@ -11,7 +11,6 @@ The JSON API keeps its `application/problem+json` answers: the handlers installe
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
@@ -22,25 +21,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from crowndesk.auth.dependencies import CSRF_COOKIE, SESSION_COOKIE
 from crowndesk.core.errors import AppError
 from crowndesk.web.auth import SignInRequired, safe_next
-from crowndesk.web.rendering import is_partial, render
+from crowndesk.web.rendering import PageError, is_partial, render
 
 API_PREFIXES = ("/api", "/metrics")
-
-
-class PageError(AppError):
-    """An error a view answers with its own template (e.g. the sign-in form with a message).
-
-    It keeps the status and the aftermath of the error it wraps, so the transaction boundary
-    treats it exactly like the original.
-    """
-
-    def __init__(self, cause: AppError, template: str, **context: Any) -> None:
-        super().__init__(cause.detail, headers=cause.headers, **cause.extra)
-        self.status_code = cause.status_code
-        self.title = cause.title
-        self.aftermath = cause.aftermath
-        self.template = template
-        self.context = context
 
 
 def _is_api(request: Request) -> bool:
@@ -91,15 +74,7 @@ def install_error_pages(app: FastAPI) -> None:
         if _is_api(request):
             return await api_handlers[AppError](request, exc)  # type: ignore[no-any-return]
         if isinstance(exc, PageError):
-            return render(
-                None,
-                request,
-                exc.template,
-                status_code=exc.status_code,
-                headers=exc.headers,
-                error=exc.detail,
-                **exc.context,
-            )
+            return exc.response
         if isinstance(exc, SignInRequired):
             return _login_redirect(request, exc)
         return web_error(request, exc.status_code, exc.title, exc.detail)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
@@ -27,7 +27,7 @@ from crowndesk.auth.permissions import Permission, allows
 from crowndesk.clinics import service as clinic_service
 from crowndesk.clinics.models import Clinic
 from crowndesk.core.context import Context
-from crowndesk.core.errors import Forbidden
+from crowndesk.core.errors import AppError, Forbidden
 from crowndesk.core.pagination import PageParams
 from crowndesk.core.routing import DbSession
 from crowndesk.db.types import utcnow
@@ -277,7 +277,13 @@ def page_for(permission: Permission) -> Any:
 
     async def check(page: CurrentPage) -> Page:
         if not page.can(permission):
-            raise Forbidden(f"Your role may not open this page ({permission.value}).")
+            refused = Forbidden("Your role does not give access to this page.")
+            if is_partial(page.request):
+                raise refused
+            raise PageError(
+                refused,
+                render(page, page.request, "forbidden.html", detail=refused.detail),
+            )
         return page
 
     return Depends(check)
@@ -308,3 +314,21 @@ def render(
     response.headers["Vary"] = "HX-Request"
     response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+class PageError(AppError):
+    """An error a view answers with a page of its own (e.g. the sign-in form with a message).
+
+    The page is rendered before the error is raised: after it, the transaction is rolled back
+    and the rows the page shows are expired. It keeps the status and the aftermath of the
+    error it wraps, so the transaction boundary treats it exactly like the original.
+    """
+
+    def __init__(self, cause: AppError, response: Response) -> None:
+        super().__init__(cause.detail, headers=cause.headers, **cause.extra)
+        self.status_code = cause.status_code
+        self.title = cause.title
+        self.aftermath = cause.aftermath
+        self.response = response
+        response.status_code = cause.status_code
+        response.headers.update(cause.headers)

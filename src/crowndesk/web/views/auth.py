@@ -20,8 +20,7 @@ from crowndesk.auth.dependencies import (
 from crowndesk.core.errors import AppError, Unauthorized
 from crowndesk.core.routing import DbSession, TransactionalRoute
 from crowndesk.web.auth import WebContext, safe_next, web_context
-from crowndesk.web.errors import PageError
-from crowndesk.web.rendering import CLINIC_COOKIE, CurrentPage, render
+from crowndesk.web.rendering import CLINIC_COOKIE, CurrentPage, PageError, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -72,7 +71,8 @@ async def sign_in(
         issued = await auth_service.login(session, settings, email, password, client)
     except AppError as exc:
         # Re-raised so the boundary rolls back and records the failure (its aftermath).
-        raise PageError(exc, "login.html", next=target, email=email) from exc
+        form = render(None, request, "login.html", next=target, email=email, error=exc.detail)
+        raise PageError(exc, form) from exc
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(response, settings, issued)
     return response
