@@ -4,9 +4,8 @@ then runs in a transaction that is rolled back, so billing moves do not leak bet
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
@@ -14,13 +13,14 @@ import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.factories import CLINIC, Org, register_org
 from tests.mirror import mirror_clinic
+from tests.mirrored_practice import database_url, engine
 
 from crowndesk.app import create_app
 from crowndesk.config import Settings
-from crowndesk.db.engine import create_engine
-from crowndesk.db.migrate import upgrade
 from crowndesk.jobs.registry import OffRunner
 from crowndesk.odsim import SandboxConfig, SandboxServer
+
+__all__ = ["Mirrored", "database_url", "engine", "mirrored", "practice_sandbox"]
 
 
 @dataclass
@@ -32,20 +32,6 @@ class Mirrored:
     front_desk: dict[str, str]
     other_tenant: dict[str, str]
     sandbox: SandboxServer
-
-
-@pytest.fixture(scope="module")
-def database_url(databases: Any, request: pytest.FixtureRequest) -> str:
-    url: str = databases.new("proc_" + request.module.__name__.rsplit(".", 1)[-1][:20])
-    upgrade(url)
-    return url
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url, sqlite_begin="BEGIN")
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture(scope="module")
