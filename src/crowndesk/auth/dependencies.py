@@ -48,6 +48,10 @@ def csrf_token(settings: Settings, session_id: object) -> str:
     return sign(settings.secret_key, "csrf", str(session_id))
 
 
+# A session and its user in one round trip.
+_SESSION_USER = select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+
+
 async def _authenticate(request: Request, session: DbSession, settings: AppSettings) -> Context:
     """Bearer access token first; else the browser cookie (with CSRF on unsafe methods)."""
     header = request.headers.get("authorization", "")
@@ -58,14 +62,14 @@ async def _authenticate(request: Request, session: DbSession, settings: AppSetti
         if claims is None:
             raise Unauthorized("Access token is invalid or expired.")
         set_tenant(session, claims.tenant_id)
-        auth_session = await session.scalar(
-            select(AuthSession).where(AuthSession.id == claims.session_id)
-        )
+        found = await session.execute(_SESSION_USER.where(AuthSession.id == claims.session_id))
+        auth_session, user = found.first() or (None, None)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         with unscoped(session):
-            auth_session = await session.scalar(
-                select(AuthSession).where(AuthSession.cookie_token_hash == hash_token(cookie))
+            found = await session.execute(
+                _SESSION_USER.where(AuthSession.cookie_token_hash == hash_token(cookie))
             )
+            auth_session, user = found.first() or (None, None)
         if auth_session is not None:
             set_tenant(session, auth_session.tenant_id)
             if request.method not in SAFE_METHODS:
@@ -78,7 +82,6 @@ async def _authenticate(request: Request, session: DbSession, settings: AppSetti
         or auth_session.expires_at <= now
     ):
         raise Unauthorized("Session has ended; sign in again.")
-    user = await session.scalar(select(User).where(User.id == auth_session.user_id))
     if user is None or not user.is_active:
         raise Unauthorized("Session has ended; sign in again.")
     ctx = Context(
