@@ -21,6 +21,8 @@ from crowndesk.core.text import digits, like_pattern
 from crowndesk.insurance import service as insurance_service
 from crowndesk.patients.models import Family, Patient, PatientStatus
 from crowndesk.patients.schemas import FamilyRead, PatientDetail, PatientRead
+from crowndesk.scheduling import service as scheduling_service
+from crowndesk.scheduling.schemas import AppointmentRead
 
 MIN_PHONE_DIGITS = 3
 
@@ -149,6 +151,28 @@ async def get_patient_detail(
         ],
     )
     return detail
+
+
+@dataclass(frozen=True, slots=True)
+class PatientOverview:
+    """What a patient's page shows: the record with family, guarantor and coverage, and
+    every appointment (by start; unscheduled ones last)."""
+
+    patient: PatientDetail
+    appointments: list[AppointmentRead]
+
+
+async def get_patient_overview(
+    session: AsyncSession, patient_id: uuid.UUID, *, include_deleted: bool = False
+) -> PatientOverview:
+    detail = await get_patient_detail(session, patient_id, include_deleted=include_deleted)
+    # The appointments are the patient's own: `get_patient_detail` logged that read.
+    stmt = scheduling_service.appointment_query(
+        MirrorFilters(include_deleted=include_deleted),
+        scheduling_service.AppointmentCriteria(patient_id=patient_id),
+    )
+    appointments = [AppointmentRead.model_validate(a) for a in await session.scalars(stmt)]
+    return PatientOverview(detail, appointments)
 
 
 async def get_family(
