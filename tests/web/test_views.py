@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -219,3 +220,59 @@ class TestErrorPages:
     async def test_the_api_keeps_problem_json(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/api/no-such-thing")
         assert response.headers["content-type"] == "application/problem+json"
+
+
+class TestProcedurePages:
+    async def test_the_list_renders_without_procedures(
+        self, client: httpx.AsyncClient, org: Org
+    ) -> None:
+        await sign_in(client, org.user["email"])
+        response = await client.get("/procedures?date_from=2025-01-01&q=crown")
+        assert "No completed procedure matches these filters." in response.text
+
+    async def test_a_reversed_date_range_is_a_message(
+        self, client: httpx.AsyncClient, org: Org
+    ) -> None:
+        await sign_in(client, org.user["email"])
+        response = await client.get("/procedures?date_from=2025-02-01&date_to=2025-01-01")
+        assert "From is after To." in response.text
+
+    async def test_front_desk_may_not_move_billing_status(
+        self, client: httpx.AsyncClient, org: Org
+    ) -> None:
+        csrf = await sign_in(client, await add_user(org, "front_desk"))
+        response = await client.post(
+            "/procedures/billing-status",
+            data={"ids": str(uuid.uuid4()), "move": "pending_claim"},
+            headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
+        )
+        assert response.status_code == 403
+
+    async def test_a_denial_needs_a_reason(self, client: httpx.AsyncClient, org: Org) -> None:
+        csrf = await sign_in(client, org.user["email"])
+        response = await client.post(
+            "/procedures/billing-status",
+            data={"ids": str(uuid.uuid4()), "move": "denied"},
+            headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
+        )
+        assert response.status_code == 400
+        assert "give a reason" in response.text
+
+    async def test_unknown_procedures_are_not_found(
+        self, client: httpx.AsyncClient, org: Org
+    ) -> None:
+        csrf = await sign_in(client, org.user["email"])
+        response = await client.post(
+            "/procedures/billing-status",
+            data={"ids": str(uuid.uuid4()), "move": "paid"},
+            headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
+        )
+        assert response.status_code == 404
+        assert "nothing was changed" in response.text
+
+    async def test_an_unknown_procedure_page_is_not_found(
+        self, client: httpx.AsyncClient, org: Org
+    ) -> None:
+        await sign_in(client, org.user["email"])
+        response = await client.get(f"/procedures/{uuid.uuid4()}")
+        assert response.status_code == 404

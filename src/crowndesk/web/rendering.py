@@ -127,7 +127,7 @@ class Pager:
 
 
 env.filters.update(money=money, number=number, day=day, label=label, ago=ago)
-env.globals.update(query=query)
+env.globals.update(qs=query)
 
 
 # --- the page frame -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from crowndesk.core.routing import DbSession, TransactionalRoute
 from crowndesk.pms.sync import service as sync_service
 from crowndesk.pms.sync.models import RunState
+from crowndesk.procedures import service as procedure_service
 from crowndesk.web.rendering import CurrentPage, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -23,10 +24,13 @@ async def show_dashboard(request: Request, session: DbSession, page: CurrentPage
     failing = [
         (clinic, e) for clinic, e in entities if e.last_run and e.last_run.state is RunState.failed
     ]
+    stats = await procedure_service.completed_stats(session, clinic_id=page.clinic_id)
     return render(
         page,
         request,
         "dashboard.html",
+        stats=stats,
+        month_start=page.today().replace(day=1).isoformat(),
         entities=entities,
         failing=failing,
         open_errors=sum(e.open_errors for _, e in entities),
