@@ -21,6 +21,7 @@ from crowndesk.db.engine import unit_of_work
 from crowndesk.odsim.faults import FaultRule
 from crowndesk.odsim.simulator import advance
 from crowndesk.patients.models import Family, Patient
+from crowndesk.pms.sync import service as sync_service
 from crowndesk.pms.sync.models import RunMode, RunState, SyncConflict, SyncError, SyncPending
 from crowndesk.pms.sync.registry import ENTITIES, ENTITY_NAMES, spec_for
 from crowndesk.pms.sync.service import SyncAlreadyRunning
@@ -303,6 +304,34 @@ class TestOneRunAtATime:
         refused = [r for r in results if isinstance(r, SyncAlreadyRunning)]
         assert len(queued) == 1
         assert len(refused) == 1
+
+    async def test_a_refused_trigger_leaves_the_callers_transaction_usable(
+        self, practice: Practice
+    ) -> None:
+        # As the scheduler's dispatch does: a refusal is skipped and the transaction goes on.
+        async def queue_or_skip(started: asyncio.Event) -> str:
+            async with unit_of_work(practice.env.sessionmaker, practice.ctx) as session:
+                started.set()
+                try:
+                    await sync_service.request_runs(
+                        session,
+                        practice.env.engine,
+                        entities=("patients",),
+                        clinic_id=practice.clinic_id,
+                    )
+                except SyncAlreadyRunning:
+                    return "refused"  # and the unit of work still commits
+                return "queued"
+
+        async with unit_of_work(practice.env.sessionmaker, practice.ctx) as first:
+            await sync_service.request_runs(
+                first, practice.env.engine, entities=("patients",), clinic_id=practice.clinic_id
+            )
+            started = asyncio.Event()
+            second = asyncio.create_task(queue_or_skip(started))
+            await started.wait()
+            await asyncio.sleep(0.3)  # the second checks for busy runs before this one commits
+        assert await second == "refused"
 
     async def test_unknown_entity_is_refused(self, practice: Practice) -> None:
         with pytest.raises(Exception, match="Unknown entity"):

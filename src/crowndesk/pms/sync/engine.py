@@ -116,7 +116,30 @@ async def execute_run(
     env: SyncEnv, tenant_id: uuid.UUID, run_id: uuid.UUID, *, progress: Progress | None = None
 ) -> SyncRun:
     """Carry out a queued run. Never raises for Open Dental or data trouble: the run records
-    it and fails; the next run repeats the window."""
+    it and fails; the next run repeats the window. A run that is not queued any more (someone
+    else claimed it) is left alone and returned as it stands."""
+    run, _ = await _execute(env, tenant_id, run_id, progress)
+    return run
+
+
+async def execute_batch(
+    env: SyncEnv, tenant_id: uuid.UUID, run_ids: Sequence[uuid.UUID]
+) -> list[SyncRun]:
+    """Carry out the runs of one request in order. When one of them was claimed by someone
+    else, that someone is carrying out this very batch (the job was delivered twice): stop,
+    rather than run the later entities out of order beside it."""
+    done: list[SyncRun] = []
+    for run_id in run_ids:
+        run, claimed = await _execute(env, tenant_id, run_id, None)
+        if not claimed:
+            break
+        done.append(run)
+    return done
+
+
+async def _execute(
+    env: SyncEnv, tenant_id: uuid.UUID, run_id: uuid.UUID, progress: Progress | None
+) -> tuple[SyncRun, bool]:
     async with env.sessionmaker() as session:
         set_tenant(session, tenant_id)
         claimed = await _claim(session, run_id)
@@ -125,7 +148,7 @@ async def execute_run(
             # The same run delivered twice (a job retried, two workers): whoever claimed it
             # first carries it out; this copy leaves it alone.
             log.info("sync.run_skipped", entity=run.entity, state=run.state.value)
-            return run
+            return run, False
         spec = spec_for(run.entity)
         try:
             async with named_lock(env.engine, lock_name(run.clinic_id, run.entity)):
@@ -133,7 +156,7 @@ async def execute_run(
                 if run.state is not RunState.running:
                     # Declared dead between the claim and the lock (`recover_interrupted`).
                     log.info("sync.run_skipped", entity=run.entity, state=run.state.value)
-                    return run
+                    return run, True
                 await _Run(env, session, run, spec, progress).execute()
         except LockNotAvailable:
             await session.refresh(run)
@@ -141,7 +164,7 @@ async def execute_run(
             run.error = "Another run of this clinic and entity is in progress."
             run.finished_at = utcnow()
             await session.commit()
-        return run
+        return run, True
 
 
 async def _claim(session: AsyncSession, run_id: uuid.UUID) -> bool:

@@ -166,9 +166,10 @@ async def request_runs(
         for clinic in clinics
         for name in entities
     ]
-    session.add_all(runs)
     try:
+        # Added inside the savepoint: `begin_nested` flushes what is pending before it starts.
         async with session.begin_nested():
+            session.add_all(runs)
             await session.flush()
     except IntegrityError:
         # Another request queued the same clinic and entity a moment ago.

@@ -17,7 +17,7 @@ from crowndesk.db.tenancy import unscoped
 from crowndesk.db.types import utcnow
 from crowndesk.jobs.registry import JobEnv, JobRunner, schedule, task
 from crowndesk.pms.sync import service as sync_service
-from crowndesk.pms.sync.engine import SyncEnv, execute_run
+from crowndesk.pms.sync.engine import SyncEnv, execute_batch
 from crowndesk.pms.sync.models import RunMode, RunTrigger, SyncRun
 from crowndesk.pms.sync.registry import ENTITIES
 
@@ -39,9 +39,7 @@ async def enqueue_runs(runner: JobRunner, tenant_id: uuid.UUID, runs: Sequence[S
 
 @task(RUN_TASK)
 async def run_queued(env: JobEnv, tenant_id: str, run_ids: list[str]) -> None:
-    target = sync_env(env)
-    for run_id in run_ids:
-        await execute_run(target, uuid.UUID(tenant_id), uuid.UUID(run_id))
+    await execute_batch(sync_env(env), uuid.UUID(tenant_id), [uuid.UUID(r) for r in run_ids])
 
 
 async def _tenants_with_sync(env: JobEnv) -> dict[uuid.UUID, list[uuid.UUID]]:
