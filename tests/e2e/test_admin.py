@@ -123,3 +123,14 @@ class TestAdminPages:
         sign_in(page, site, site.front_desk, "/admin/users")
         expect(page.get_by_role("heading", name="Forbidden")).to_be_visible()
         shot(page, "forbidden")
+
+
+class TestDashboard:
+    def test_dashboard_figures(self, page: Page, site: Site, shot: Screens) -> None:
+        sign_in(page, site, site.billing)
+        stats = page.get_by_role("list").filter(has_text="Unbilled value")
+        expect(stats).to_contain_text("Procedures this month")
+        expect(stats).to_contain_text("Appointments today")
+        expect(stats).to_contain_text("Sync health")
+        expect(page.get_by_role("heading", name="Today's appointments")).to_be_visible()
+        shot(page, "dashboard-billing")

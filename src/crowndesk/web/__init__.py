@@ -11,12 +11,12 @@ from fastapi.staticfiles import StaticFiles
 
 from crowndesk.web.errors import install_error_pages
 from crowndesk.web.rendering import HERE
-from crowndesk.web.views import admin, auth, dashboard, procedures
+from crowndesk.web.views import admin, auth, dashboard, patients, procedures
 
 
 def install(app: FastAPI) -> None:
     """Mount the web app's routes and assets, and answer errors outside /api in HTML."""
-    for module in (auth, dashboard, procedures, admin):
+    for module in (auth, dashboard, patients, procedures, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_pages(app)

@@ -9,6 +9,7 @@ from crowndesk.pms.sync import service as sync_service
 from crowndesk.pms.sync.models import RunState
 from crowndesk.procedures import service as procedure_service
 from crowndesk.web.rendering import CurrentPage, render
+from crowndesk.web.views.patients import todays_appointments
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -30,6 +31,7 @@ async def show_dashboard(request: Request, session: DbSession, page: CurrentPage
         request,
         "dashboard.html",
         stats=stats,
+        appointments=await todays_appointments(session, page),
         month_start=page.today().replace(day=1).isoformat(),
         entities=entities,
         failing=failing,
