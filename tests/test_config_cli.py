@@ -102,6 +102,8 @@ class TestCommands:
         assert result.exit_code == 0, result.output
         assert "Demo Dental Group" in result.output
         assert "http://127.0.0.1:8000/api/docs" in result.output
+        last_line = result.output.strip().splitlines()[-1]
+        assert "Open http://127.0.0.1:8000/login and sign in" in last_line
         password = next(
             line.split()[-1]
             for line in result.output.splitlines()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -21,6 +23,7 @@ console = Console()
 
 DEMO_ORG = "Demo Dental Group"
 DEMO_EMAIL = "owner@demo.crowndesk.test"
+DEMO_TIMEZONE = "America/Chicago"  # the demo clinic's (crowndesk.ops.seed_demo)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -198,9 +201,16 @@ def demo(
         data_dir=Path(demo_dir), database_url=f"sqlite:///{demo_dir / 'crowndesk.db'}"
     )
     password = secrets.token_urlsafe(12)
+    # The practice's day starts this morning (the demo clinic's clock), so the web app's
+    # "today" has a schedule and "this month" has work.
+    morning = datetime.now(ZoneInfo(DEMO_TIMEZONE)).replace(
+        hour=8, minute=0, second=0, microsecond=0, tzinfo=None
+    )
     with console.status(f"Generating a {patients:,}-patient Open Dental sandbox practice ..."):
         sandbox = SandboxServer(
-            SandboxConfig(patients=patients, seed=1, db_path=str(demo_dir / "sandbox.db"))
+            SandboxConfig(
+                patients=patients, seed=1, db_path=str(demo_dir / "sandbox.db"), start=morning
+            )
         )
         sandbox.start()
     with console.status("Creating the demo database ..."):
@@ -222,10 +232,15 @@ def demo(
     console.print(f"\n[bold]CrownDesk demo[/bold] — {DEMO_ORG}", highlight=False)
     console.print(f"  database   {demo_dir / 'crowndesk.db'}", highlight=False)
     console.print(f"  sandbox    {sandbox.api_url} (Open Dental API)", highlight=False)
-    console.print(f"  app        {url}/", highlight=False)
     console.print(f"  API docs   {url}/api/docs", highlight=False)
+    console.print(f"  web app    {url}/", highlight=False)
     console.print(f"  email      {DEMO_EMAIL}", highlight=False)
-    console.print(f"  password   {password}\n", highlight=False)
+    console.print(f"  password   {password}", highlight=False)
+    console.print(
+        f"\nOpen {url}/login and sign in as {DEMO_EMAIL} with the password above.\n",
+        highlight=False,
+        soft_wrap=True,
+    )
     if serve_app:
         # The practice keeps working while the app runs, so scheduled syncs have work.
         with sandbox.simulating(every=30.0, minutes=30.0):
