@@ -77,3 +77,32 @@ class TestProcedures:
         sign_in(page, site, site.front_desk, "/procedures")
         expect(page.locator("tbody tr").first).to_be_visible()
         expect(page.get_by_role("button", name="Mark claim pending")).to_have_count(0)
+
+
+class TestKeyboard:
+    def test_select_and_open_details_with_the_keyboard(
+        self, page: Page, site: Site, shot: Screens
+    ) -> None:
+        sign_in(page, site, site.billing, "/procedures?billing_status=unbilled")
+        page.locator("input[name='ids']").first.focus()
+        page.keyboard.press("Space")
+        expect(page.locator("[data-selected-count]")).to_have_text("1 selected")
+        page.keyboard.press("Space")
+        expect(page.locator("[data-selected-count]")).to_have_text("0 selected")
+        details = page.locator("tbody .row-link").first
+        details.focus()
+        page.keyboard.press("Enter")
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        expect(dialog.get_by_role("heading", level=2)).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+        expect(details).to_be_focused()
+
+    def test_the_skip_link_leads_to_the_content(self, page: Page, site: Site) -> None:
+        sign_in(page, site, site.billing, "/procedures")
+        page.keyboard.press("Tab")
+        skip = page.get_by_role("link", name="Skip to content")
+        expect(skip).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"#main$"))

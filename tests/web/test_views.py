@@ -276,3 +276,26 @@ class TestProcedurePages:
         await sign_in(client, org.user["email"])
         response = await client.get(f"/procedures/{uuid.uuid4()}")
         assert response.status_code == 404
+
+
+class TestPatientPages:
+    @pytest.mark.parametrize("path", ["/patients", "/patients?q=smith", "/schedule"])
+    async def test_pages_render_without_a_practice(
+        self, client: httpx.AsyncClient, org: Org, path: str
+    ) -> None:
+        await sign_in(client, await add_user(org, "front_desk"))
+        assert (await client.get(path)).status_code == 200
+
+    async def test_an_unknown_patient_is_not_found(
+        self, client: httpx.AsyncClient, org: Org
+    ) -> None:
+        await sign_in(client, org.user["email"])
+        response = await client.get(f"/patients/{uuid.uuid4()}")
+        assert response.status_code == 404
+
+    async def test_a_bad_day_falls_back_to_today_with_a_message(
+        self, client: httpx.AsyncClient, org: Org
+    ) -> None:
+        await sign_in(client, org.user["email"])
+        response = await client.get("/schedule?day=tomorrow")
+        assert "Day is not a date" in response.text
