@@ -88,6 +88,8 @@ class TestAdminPages:
         expect(page.locator("#flash")).to_contain_text("Sync of patients queued")
         row = page.get_by_role("row", name=re.compile(r"^Patients"))
         expect(row).to_contain_text("Queued")
+        history = page.locator("#sync-tab tbody tr").first
+        expect(history).to_contain_text("Queued")
         page.get_by_role("button", name="Sync Patients now").click()
         expect(page.get_by_role("alert")).to_contain_text("already queued or running")
         shot(page, "admin-sync-queued")

@@ -109,6 +109,7 @@ async def run_sync(
         page,
         request,
         "admin/_sync_status.html",
+        headers={"HX-Trigger": "sync-queued"},  # the run history shows the new runs
         statuses=statuses,
         flash=f"Sync of {what} queued ({len(runs)} run{'s' if len(runs) != 1 else ''}).",
     )
