@@ -77,6 +77,22 @@ class TestLayout:
         sign_in(page, site, site.owner)
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
         shot(page, "dashboard-tablet")
+        page.goto("/procedures")
+        expect(page.get_by_role("button", name="Mark claim pending")).to_be_visible()
+        shot(page, "procedures-tablet", full_page=False)
+
+    def test_every_control_has_a_name(self, page: Page, site: Site) -> None:
+        sign_in(page, site, site.owner)
+        pages = ["/", "/procedures", "/patients", "/schedule", "/admin/sync"]
+        pages += ["/admin/clinics", "/admin/users", "/admin/activity"]
+        unnamed = """() => [...document.querySelectorAll(
+            'input:not([type=hidden]), select, textarea, button, a[href]')]
+          .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                        && !el.textContent.trim())
+          .map(el => el.outerHTML.slice(0, 120))"""
+        for path in pages:
+            page.goto(path)
+            assert page.evaluate(unnamed) == [], path
 
 
 class TestAdminPages:
