@@ -53,7 +53,9 @@ class TestSchedule:
         expect(page).to_have_url(re.compile(r"day=\d{4}-\d{2}-\d{2}"))
         expect(page.get_by_role("link", name="Today")).to_be_visible()
 
-    def test_an_appointment_leads_to_its_patient(self, page: Page, site: Site) -> None:
+    def test_an_appointment_leads_to_its_patient(
+        self, page: Page, site: Site, shot: Screens
+    ) -> None:
         sign_in(page, site, site.front_desk, "/schedule")
         day = page.url
         for _ in range(7):
@@ -63,6 +65,7 @@ class TestSchedule:
             expect(page).not_to_have_url(day)
             day = page.url
         appointment = page.locator(".appt a").first
+        shot(page, "schedule-busy-day")
         name = appointment.locator(".who").inner_text()
         appointment.click()
         expect(page.get_by_role("heading", level=1)).to_contain_text(name.split(",")[0])
