@@ -33,12 +33,7 @@ Box = Annotated[SecretBox, Depends(_box)]
 @router.get("", response_model=Page[ClinicRead])
 async def list_clinics(session: DbSession, ctx: Reader, page: PageQuery) -> Page[ClinicRead]:
     result = await clinic_service.list_clinics(session, page)
-    return Page[ClinicRead](
-        items=[clinic_service.to_read(c) for c in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return Page[ClinicRead].of(result, [clinic_service.to_read(c) for c in result.items])
 
 
 @router.post("", response_model=ClinicRead, status_code=status.HTTP_201_CREATED)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from fastapi import Depends, Query
 from sqlalchemy import Select, func, select
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crowndesk.core.schema import Schema
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000_000
@@ -40,12 +41,26 @@ class PageResult(Generic[T]):
     limit: int
     offset: int
 
+    def with_items(self, items: list[U]) -> PageResult[U]:
+        """The same page, its rows turned into `items`."""
+        return PageResult(items=items, total=self.total, limit=self.limit, offset=self.offset)
+
 
 class Page(Schema, Generic[T]):
     items: list[T]
     total: int
     limit: int
     offset: int
+
+    @classmethod
+    def of(cls, result: PageResult[Any], items: list[Any] | None = None) -> Self:
+        """The page of `result`, with `items` in place of its rows when given."""
+        return cls(
+            items=result.items if items is None else items,
+            total=result.total,
+            limit=result.limit,
+            offset=result.offset,
+        )
 
 
 async def paginate(session: AsyncSession, stmt: Select[Any], page: PageParams) -> PageResult[Any]:

@@ -34,9 +34,7 @@ async def list_insurance_plans(
 ) -> Page[InsurancePlanRead]:
     """Insurance plans with their carriers, by group name."""
     result = await insurance_service.list_plans(session, mirror, page, carrier_id=carrier_id)
-    return Page[InsurancePlanRead](
-        items=result.items, total=result.total, limit=result.limit, offset=result.offset
-    )
+    return Page[InsurancePlanRead].of(result)
 
 
 @router.get("/insurance/plans/{plan_id}", response_model=InsurancePlanDetail)

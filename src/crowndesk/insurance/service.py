@@ -51,12 +51,7 @@ async def list_plans(
     )
     result = await paginate(session, stmt, page)
     carriers = await _carriers(session, {p.carrier_id for p in result.items})
-    return PageResult(
-        items=[_plan(p, carriers) for p in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return result.with_items([_plan(p, carriers) for p in result.items])
 
 
 async def get_plan(

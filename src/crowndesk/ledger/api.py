@@ -36,9 +36,7 @@ async def list_payments(
     splits. Amounts are strings with two decimals."""
     criteria = ledger_service.LedgerCriteria(patient_id=patient_id, dates=dates)
     result = await ledger_service.list_payments(session, mirror, criteria, page)
-    return Page[PaymentRead](
-        items=result.items, total=result.total, limit=result.limit, offset=result.offset
-    )
+    return Page[PaymentRead].of(result)
 
 
 @router.get("/adjustments", response_model=Page[AdjustmentRead])
@@ -54,9 +52,4 @@ async def list_adjustments(
     what the patient owes, a negative one takes off."""
     criteria = ledger_service.LedgerCriteria(patient_id=patient_id, dates=dates)
     result = await ledger_service.list_adjustments(session, mirror, criteria, page)
-    return Page[AdjustmentRead](
-        items=ledger_service.to_adjustment_reads(result.items),
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return Page[AdjustmentRead].of(result, ledger_service.to_adjustment_reads(result.items))

@@ -55,7 +55,7 @@ async def list_payments(
         session,
         [*(p.patient_id for p in items), *(s.patient_id for p in items for s in p.splits)],
     )
-    return PageResult(items=items, total=result.total, limit=result.limit, offset=result.offset)
+    return result.with_items(items)
 
 
 async def list_adjustments(

@@ -63,12 +63,7 @@ async def list_patients(
         statuses=tuple(status or ()),
     )
     result = await patient_service.search_patients(session, mirror, criteria, page)
-    return Page[PatientRead](
-        items=patient_service.to_reads(result.items),
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return Page[PatientRead].of(result, patient_service.to_reads(result.items))
 
 
 @router.get("/patients/{patient_id}", response_model=PatientDetail)

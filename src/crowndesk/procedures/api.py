@@ -244,9 +244,7 @@ async def list_procedure_codes(
     ] = None,
 ) -> Page[ProcedureCodeRead]:
     result = await service.list_procedure_codes(session, page, mirror, search)
-    return Page[ProcedureCodeRead](
-        items=result.items, total=result.total, limit=result.limit, offset=result.offset
-    )
+    return Page[ProcedureCodeRead].of(result)
 
 
 @router.get("/fee-schedules", response_model=Page[FeeScheduleRead])
@@ -254,11 +252,8 @@ async def list_fee_schedules(
     session: DbSession, ctx: Reader, page: PageQuery, mirror: MirrorQuery
 ) -> Page[FeeScheduleRead]:
     result = await service.list_fee_schedules(session, page, mirror)
-    return Page[FeeScheduleRead](
-        items=[FeeScheduleRead.model_validate(s) for s in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
+    return Page[FeeScheduleRead].of(
+        result, [FeeScheduleRead.model_validate(s) for s in result.items]
     )
 
 
@@ -272,6 +267,4 @@ async def list_fees(
     code: Annotated[str | None, Query(max_length=20, description="One CDT code.")] = None,
 ) -> Page[FeeRead]:
     result = await service.list_fees(session, schedule_id, page, mirror, code)
-    return Page[FeeRead](
-        items=result.items, total=result.total, limit=result.limit, offset=result.offset
-    )
+    return Page[FeeRead].of(result)

@@ -426,7 +426,7 @@ def _joined() -> Select[*tuple[Any, ...]]:
 
 
 def person_name(first: str | None, last: str | None) -> str:
-    """"Last, First" as staff read names in a list."""
+    """ "Last, First" as staff read names in a list."""
     return ", ".join(part for part in (last, first) if part) or "(no name)"
 
 
@@ -568,7 +568,7 @@ async def list_procedure_codes(
     codes: list[ProcedureCode] = result.items
     defaults = await _default_fees(session, codes)
     items = [_with(ProcedureCodeRead, code, default_fee=defaults.get(code.id)) for code in codes]
-    return PageResult(items=items, total=result.total, limit=result.limit, offset=result.offset)
+    return result.with_items(items)
 
 
 async def _default_fees(

@@ -29,12 +29,7 @@ async def list_providers(
 ) -> Page[ProviderRead]:
     """Dentists and hygienists, by last name, first name."""
     result = await scheduling_service.list_providers(session, mirror, page)
-    return Page[ProviderRead](
-        items=[ProviderRead.model_validate(p) for p in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return Page[ProviderRead].of(result, [ProviderRead.model_validate(p) for p in result.items])
 
 
 @router.get("/operatories", response_model=Page[OperatoryRead])
@@ -43,12 +38,7 @@ async def list_operatories(
 ) -> Page[OperatoryRead]:
     """Operatories (chairs) in the office's order."""
     result = await scheduling_service.list_operatories(session, mirror, page)
-    return Page[OperatoryRead](
-        items=[OperatoryRead.model_validate(o) for o in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return Page[OperatoryRead].of(result, [OperatoryRead.model_validate(o) for o in result.items])
 
 
 @router.get("/appointments", response_model=Page[AppointmentRead])
@@ -73,9 +63,6 @@ async def list_appointments(
         patient_id=patient_id,
     )
     result = await scheduling_service.list_appointments(session, mirror, criteria, page)
-    return Page[AppointmentRead](
-        items=[AppointmentRead.model_validate(a) for a in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
+    return Page[AppointmentRead].of(
+        result, [AppointmentRead.model_validate(a) for a in result.items]
     )

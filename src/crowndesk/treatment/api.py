@@ -38,9 +38,7 @@ async def list_treatment_plans(
         patient_id=patient_id, statuses=tuple(status or ())
     )
     result = await treatment_service.list_treatment_plans(session, mirror, criteria, page)
-    return Page[TreatmentPlanRead](
-        items=result.items, total=result.total, limit=result.limit, offset=result.offset
-    )
+    return Page[TreatmentPlanRead].of(result)
 
 
 @router.get("/{plan_id}", response_model=TreatmentPlanRead)

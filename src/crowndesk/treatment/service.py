@@ -47,7 +47,7 @@ async def list_treatment_plans(
     result = await paginate(session, stmt, page)
     items = await _with_procedures(session, result.items, include_deleted=filters.include_deleted)
     await read_phi(session, (p.patient_id for p in items))
-    return PageResult(items=items, total=result.total, limit=result.limit, offset=result.offset)
+    return result.with_items(items)
 
 
 async def get_treatment_plan(
