@@ -2,21 +2,29 @@
 
 Rows whose values already match are left alone (`DO UPDATE .. WHERE` some column differs),
 so the counts tell inserted, updated and unchanged apart — the sync engine reports all three.
+
+This is the sync's hot path, so it goes below SQLAlchemy's per-row parameter handling: on
+PostgreSQL a batch is COPied into a temporary table and merged with one `INSERT .. SELECT`;
+on SQLite the compiled statement runs as the driver's executemany on values converted by
+SQLAlchemy's own bind processors (so stored values are exactly what the ORM writes).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, func, literal_column, or_, select, tuple_
+from sqlalchemy import Table, bindparam, func, literal_column, or_, select, tuple_
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crowndesk.db.base import Base
 from crowndesk.db.tenancy import TenantViolation, current_tenant
-from crowndesk.db.types import utcnow
+from crowndesk.db.types import UTCDateTime, utcnow
 
 
 @dataclass(slots=True)
@@ -59,10 +67,17 @@ async def bulk_upsert(
         compare_columns = [c for c in update_columns if c != "updated_at"]
     plan = _Plan(update_columns, compare_columns, merge or {})
 
+    # Python-side defaults (ids, timestamps) do not run for multi-row statements, so they
+    # are applied here.
+    defaults = [
+        (column.name, column.default.arg)  # type: ignore[attr-defined]
+        for column in table.c
+        if column.default is not None and column.default.is_callable
+    ]
     result = UpsertResult()
     batch: list[dict[str, Any]] = []
     for raw in rows:
-        batch.append(_prepare(table, raw, tenant_owned, tenant_id))
+        batch.append(_prepare(table, raw, tenant_owned, tenant_id, defaults))
         if len(batch) >= batch_size:
             result += await _upsert_batch(session, table, batch, conflict_columns, plan)
             batch = []
@@ -72,7 +87,11 @@ async def bulk_upsert(
 
 
 def _prepare(
-    table: Table, raw: Mapping[str, Any], tenant_owned: bool, tenant_id: Any
+    table: Table,
+    raw: Mapping[str, Any],
+    tenant_owned: bool,
+    tenant_id: Any,
+    defaults: list[tuple[str, Callable[[Any], Any]]],
 ) -> dict[str, Any]:
     row = dict(raw)
     if tenant_owned:
@@ -80,11 +99,9 @@ def _prepare(
             raise TenantViolation(f"no tenant bound to the session for {table.name}")
         if row.setdefault("tenant_id", tenant_id) != tenant_id:
             raise TenantViolation(f"a row for {table.name} names another tenant")
-    # Python-side defaults (ids, timestamps) do not run for multi-row Core statements with
-    # differing keys, so apply them here.
-    for column in table.c:
-        if column.name not in row and column.default is not None and column.default.is_callable:
-            row[column.name] = column.default.arg(None)  # type: ignore[attr-defined]
+    for name, make in defaults:
+        if name not in row:
+            row[name] = make(None)
     return row
 
 
@@ -98,9 +115,17 @@ async def _upsert_batch(
     # One row per key: the last one wins, as if the rows had been applied in order.
     batch = list({tuple(row[name] for name in conflict_columns): row for row in batch}.values())
     dialect = session.get_bind().dialect.name
-    if dialect not in _INSERTS:
-        raise ValueError(f"bulk upsert supports SQLite and PostgreSQL, not {dialect}")
-    insert = _INSERTS[dialect](table)
+    if dialect == "postgresql":
+        return await _upsert_postgresql(session, table, batch, conflict_columns, plan)
+    if dialect == "sqlite":
+        return await _upsert_sqlite(session, table, batch, conflict_columns, plan)
+    raise ValueError(f"bulk upsert supports SQLite and PostgreSQL, not {dialect}")
+
+
+def _on_conflict(
+    insert: Any, table: Table, conflict_columns: Sequence[str], plan: _Plan, now: Any
+) -> Any:
+    """`ON CONFLICT (key) DO UPDATE SET .. WHERE some compared column differs`."""
     excluded = insert.excluded
     values: dict[str, Any] = {
         name: plan.merge[name](table.c[name], excluded[name])
@@ -109,24 +134,131 @@ async def _upsert_batch(
         for name in plan.update_columns
     }
     if "updated_at" in table.c:
-        values["updated_at"] = utcnow()
+        values["updated_at"] = now
     changed = or_(*(table.c[name].is_distinct_from(values[name]) for name in plan.compare_columns))
-    stmt: Any = insert.on_conflict_do_update(
+    return insert.on_conflict_do_update(
         index_elements=list(conflict_columns),
         set_=values,
         where=changed if plan.compare_columns else None,
     )
-    if dialect == "postgresql":
-        # xmax is 0 on a freshly inserted row version: one round trip tells all three counts.
-        stmt = stmt.returning(literal_column("(xmax = 0)").label("inserted"))
-        flags = (await session.execute(stmt, batch)).scalars().all()
-        inserted = sum(1 for flag in flags if flag)
-        return UpsertResult(inserted, len(flags) - inserted, len(batch) - len(flags))
-    # SQLite cannot tell an insert from an update in RETURNING: count the keys already there.
-    existing = await _count_existing(session, table, batch, conflict_columns)
-    touched = len(
-        (await session.execute(stmt.returning(table.c[conflict_columns[0]]), batch)).all()
+
+
+def _columns(table: Table, batch: list[dict[str, Any]]) -> list[str]:
+    names: set[str] = set()
+    for row in batch:
+        names.update(row)
+    unknown = names.difference(table.c.keys())
+    if unknown:
+        raise ValueError(f"{table.name} has no column(s) {', '.join(sorted(unknown))}")
+    return [c.name for c in table.c if c.name in names]
+
+
+def _column_values(
+    batch: list[dict[str, Any]], name: str, process: Callable[[Any], Any] | None
+) -> list[Any]:
+    """One column of the batch as the driver wants it (SQLAlchemy's own bind processing,
+    applied column by column instead of row by row)."""
+    values = [row.get(name) for row in batch]
+    if process is None:
+        return values
+    # Values repeat a lot down a column (the clinic, the run's clock, a status): convert each
+    # distinct value once.
+    try:
+        done = {value: process(value) for value in set(values) if value is not None}
+    except TypeError:  # unhashable (a JSON payload)
+        return [None if value is None else process(value) for value in values]
+    done[None] = None
+    return [done[value] for value in values]
+
+
+async def _upsert_postgresql(
+    session: AsyncSession,
+    table: Table,
+    batch: list[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    plan: _Plan,
+) -> UpsertResult:
+    """COPY the batch into a temporary table, then one `INSERT .. SELECT .. ON CONFLICT`:
+    about twice as fast as executemany, and the Python cost per row is a few µs."""
+    columns = _columns(table, batch)
+    connection = await session.connection()
+    dialect = connection.dialect
+    staged = (
+        "_upsert_"
+        + hashlib.blake2b(f"{table.name}:{','.join(columns)}".encode(), digest_size=6).hexdigest()
     )
+    quote = dialect.identifier_preparer.quote
+    column_list = ", ".join(quote(name) for name in columns)
+    data = zip(
+        *(
+            _column_values(batch, name, table.c[name].type._cached_bind_processor(dialect))
+            for name in columns
+        ),
+        strict=True,
+    )
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    async with driver.cursor() as cursor:
+        await cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staged} AS "  # noqa: S608 - our names
+            f"SELECT {column_list} FROM {quote(table.name)} WITH NO DATA"
+        )
+        await cursor.execute(f"DELETE FROM {staged}")  # noqa: S608
+        async with cursor.copy(f"COPY {staged} ({column_list}) FROM STDIN") as copy:
+            for row in data:
+                await copy.write_row(row)
+    source = sql_table(staged, *(sql_column(name) for name in columns))
+    insert = postgresql.insert(table).from_select(columns, select(*source.c))
+    stmt = _on_conflict(insert, table, conflict_columns, plan, utcnow())
+    # xmax is 0 on a freshly inserted row version: one round trip tells all three counts.
+    stmt = stmt.returning(literal_column("(xmax = 0)").label("inserted"))
+    flags = (await session.execute(stmt)).scalars().all()
+    inserted = sum(1 for flag in flags if flag)
+    return UpsertResult(inserted, len(flags) - inserted, len(batch) - len(flags))
+
+
+_NOW = "_upsert_now"
+
+
+async def _upsert_sqlite(
+    session: AsyncSession,
+    table: Table,
+    batch: list[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    plan: _Plan,
+) -> UpsertResult:
+    """The statement compiled once per batch and executed through the driver with values
+    converted column by column: SQLAlchemy's per-row parameter handling costs more than
+    SQLite's own work."""
+    columns = _columns(table, batch)
+    connection = await session.connection()
+    dialect = connection.dialect
+    insert = sqlite.insert(table).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in columns}
+    )
+    now = bindparam(_NOW, utcnow(), type_=UTCDateTime())
+    stmt = _on_conflict(insert, table, conflict_columns, plan, now)
+    compiled: Any = stmt.compile(dialect=dialect)
+    by_column: dict[str, list[Any]] = {}
+    for name in columns:
+        by_column[name] = _column_values(
+            batch, name, table.c[name].type._cached_bind_processor(dialect)
+        )
+    order: list[list[Any]] = []
+    for name in compiled.positiontup:
+        if name in by_column:
+            order.append(by_column[name])
+            continue
+        bind = compiled.binds[name]  # a constant of the statement (the SET clause's now ...)
+        process = bind.type._cached_bind_processor(dialect)
+        value = bind.effective_value
+        order.append([process(value) if process and value is not None else value] * len(batch))
+    params = list(zip(*order, strict=True))
+    # SQLite cannot tell an insert from an update: count the keys already there first.
+    existing = await _count_existing(session, table, batch, conflict_columns)
+    # An executemany reports the rows it changed in all; `DO UPDATE .. WHERE` leaves
+    # unchanged rows out of that count.
+    touched = (await connection.exec_driver_sql(compiled.string, params)).rowcount
     inserted = len(batch) - existing
     return UpsertResult(inserted, touched - inserted, existing - (touched - inserted))
 
@@ -139,9 +271,6 @@ class _Plan:
     update_columns: Sequence[str]
     compare_columns: Sequence[str]
     merge: Mapping[str, Merge]
-
-
-_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 async def _count_existing(

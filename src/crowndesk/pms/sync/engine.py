@@ -58,6 +58,8 @@ QUERY_PAGE = 100  # /queries/ShortQuery answers at most 100 rows per page
 PARENT_BATCH = 200  # parent keys per `IN (...)` when the Queries permission allows it
 QUERIES_RECHECK = timedelta(days=1)
 WRITE_BATCH = 1000
+LOCK_ATTEMPTS = 10  # a run finding its lock held looks again this many times ...
+LOCK_RETRY_SECONDS = 0.2  # ... this far apart before it gives up
 
 Progress = Callable[["Counts"], None]
 
@@ -140,31 +142,51 @@ async def execute_batch(
 async def _execute(
     env: SyncEnv, tenant_id: uuid.UUID, run_id: uuid.UUID, progress: Progress | None
 ) -> tuple[SyncRun, bool]:
+    """The run and whether this call was the one to deal with it.
+
+    The lock is taken before the run is claimed (queued → running), so a running run always
+    has its lock held and `recover_interrupted` can trust a free lock to mean a dead process.
+    """
     async with env.sessionmaker() as session:
         set_tenant(session, tenant_id)
-        claimed = await _claim(session, run_id)
         run = (await session.execute(select(SyncRun).where(SyncRun.id == run_id))).scalar_one()
-        if not claimed:
-            # The same run delivered twice (a job retried, two workers): whoever claimed it
-            # first carries it out; this copy leaves it alone.
-            log.info("sync.run_skipped", entity=run.entity, state=run.state.value)
-            return run, False
+        await session.commit()  # wait for the lock holding no transaction
         spec = spec_for(run.entity)
-        try:
-            async with named_lock(env.engine, lock_name(run.clinic_id, run.entity)):
-                await session.refresh(run)
-                if run.state is not RunState.running:
-                    # Declared dead between the claim and the lock (`recover_interrupted`).
-                    log.info("sync.run_skipped", entity=run.entity, state=run.state.value)
+        for _ in range(LOCK_ATTEMPTS):
+            if run.state is not RunState.queued:
+                # The same run delivered twice (a job retried, two workers): whoever claimed
+                # it carries it out; this copy leaves it alone.
+                log.info("sync.run_skipped", entity=run.entity, state=run.state.value)
+                return run, False
+            try:
+                async with named_lock(env.engine, lock_name(run.clinic_id, run.entity)):
+                    if not await _claim(session, run_id):
+                        await session.refresh(run)
+                        await session.commit()
+                        continue
+                    await session.refresh(run)
+                    await _Run(env, session, run, spec, progress).execute()
                     return run, True
-                await _Run(env, session, run, spec, progress).execute()
-        except LockNotAvailable:
-            await session.refresh(run)
-            run.state = RunState.failed
-            run.error = "Another run of this clinic and entity is in progress."
-            run.finished_at = utcnow()
-            await session.commit()
-        return run, True
+            except LockNotAvailable:
+                # Held by another copy of this run about to claim it, or by a run of the same
+                # clinic and entity that is finishing: look again shortly.
+                await asyncio.sleep(LOCK_RETRY_SECONDS)
+                await session.refresh(run)
+                await session.commit()
+        refused = await session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id, SyncRun.state == RunState.queued)
+            .values(
+                state=RunState.failed,
+                error="Another run of this clinic and entity is in progress.",
+                finished_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await session.commit()
+        await session.refresh(run)
+        await session.commit()
+        return run, bool(refused.rowcount)  # type: ignore[attr-defined]
 
 
 async def _claim(session: AsyncSession, run_id: uuid.UUID) -> bool:
@@ -523,7 +545,7 @@ class _Run:
         spec, table = self.spec, self.table
         if not spec.hard_deletes:
             return
-        stmt = select(table.c.id, table.c.pms_id).where(
+        stmt = select(table.c.pms_id).where(
             table.c.tenant_id == self.run.tenant_id,
             table.c.clinic_id == self.run.clinic_id,
             table.c.pms_source == PMS_SOURCE,
@@ -536,14 +558,19 @@ class _Run:
             column = next(r.column for r in spec.refs if r.entity == relation.parent)
             stmt = stmt.where(table.c[column].in_(parent_ids))
         gone = [
-            row_id
-            for row_id, pms_id in (await self.session.execute(stmt)).all()
+            pms_id
+            for pms_id in (await self.session.execute(stmt)).scalars()
             if pms_id not in self.seen
         ]
         for start in range(0, len(gone), 500):
             await self.session.execute(
                 update(table)
-                .where(table.c.id.in_(gone[start : start + 500]))
+                .where(
+                    table.c.tenant_id == self.run.tenant_id,
+                    table.c.clinic_id == self.run.clinic_id,
+                    table.c.pms_source == PMS_SOURCE,
+                    table.c.pms_id.in_(gone[start : start + 500]),
+                )
                 .values(pms_deleted_at=self.now, last_synced_at=self.now)
             )
         self.counts.deleted += len(gone)
