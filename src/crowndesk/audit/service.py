@@ -118,7 +118,9 @@ async def read_phi(session: AsyncSession, patient_ids: Iterable[uuid.UUID | None
     if rows:
         if tenant_id is None:
             raise RuntimeError("patient records read outside a tenant")
-        await session.execute(insert(ActivityLog), rows)
+        # Core, not the ORM's bulk insert: no objects, one executemany.
+        connection = await session.connection()
+        await connection.execute(insert(ActivityLog), rows)
 
 
 def _entity_tenant(obj: Base) -> uuid.UUID | None:
