@@ -32,6 +32,7 @@ __all__ = [
 ]
 from crowndesk.core.pagination import PageParams, PageResult, paginate
 from crowndesk.db.base import Base, TenantMixin
+from crowndesk.db.bulk import append_rows
 from crowndesk.db.tenancy import current_tenant
 from crowndesk.db.types import utcnow
 
@@ -118,9 +119,7 @@ async def read_phi(session: AsyncSession, patient_ids: Iterable[uuid.UUID | None
     if rows:
         if tenant_id is None:
             raise RuntimeError("patient records read outside a tenant")
-        # Core, not the ORM's bulk insert: no objects, one executemany.
-        connection = await session.connection()
-        await connection.execute(insert(ActivityLog), rows)
+        await append_rows(session, ActivityLog.__table__, rows)  # type: ignore[arg-type]
 
 
 def _entity_tenant(obj: Base) -> uuid.UUID | None:
