@@ -135,11 +135,11 @@ def _on_conflict(
     }
     if "updated_at" in table.c:
         values["updated_at"] = now
-    changed = or_(*(table.c[name].is_distinct_from(values[name]) for name in plan.compare_columns))
+    differs = [table.c[name].is_distinct_from(values[name]) for name in plan.compare_columns]
     return insert.on_conflict_do_update(
         index_elements=list(conflict_columns),
         set_=values,
-        where=changed if plan.compare_columns else None,
+        where=or_(*differs) if differs else None,
     )
 
 
