@@ -340,6 +340,17 @@ class TestBillingMoves:
         )
         assert sorted(logged) == sorted(f"procedure.billing.{to}" for _, to in moves)
 
+    async def test_a_dropped_draft_returns_its_procedures_to_unbilled(
+        self, client: httpx.AsyncClient, session: AsyncSession, mirrored: Mirrored
+    ) -> None:
+        rows = await _completed(session, mirrored)
+        await _move(client, mirrored, "mark-claim-pending", [rows[0].id])
+        back = await _move(client, mirrored, "mark-unbilled", [rows[0].id])
+        assert back.json()["items"][0]["billingStatus"] == "unbilled"
+        assert back.json()["items"][0]["claimId"] is None
+        again = await _move(client, mirrored, "mark-unbilled", [rows[0].id], mirrored.billing)
+        assert again.status_code == 409
+
     async def test_write_off_from_unbilled_and_not_from_paid(
         self, client: httpx.AsyncClient, session: AsyncSession, mirrored: Mirrored
     ) -> None:

@@ -218,6 +218,14 @@ async def write_off(body: MarkWithReason, session: DbSession, ctx: Biller) -> Bi
     return await _move(session, ctx, BillingMove.write_off, body.procedure_ids, reason=body.reason)
 
 
+@router.post("/completed-procedures/mark-unbilled", response_model=BillingMoveResult)
+async def mark_unbilled(
+    body: MarkProcedures, session: DbSession, ctx: Biller
+) -> BillingMoveResult:
+    """Pending claim → unbilled (the draft claim is dropped); the claim id is cleared."""
+    return await _move(session, ctx, BillingMove.unbilled, body.procedure_ids)
+
+
 @router.get("/completed-procedures/{procedure_id}", response_model=CompletedProcedureRead)
 async def read_completed_procedure(
     procedure_id: uuid.UUID, session: DbSession, ctx: Reader

@@ -14,7 +14,7 @@ import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -540,7 +540,7 @@ async def _this_month(
     for cid, zone in await session.execute(stmt):
         today = now.astimezone(ZoneInfo(zone)).date()
         first = today.replace(day=1)
-        following = (first.replace(day=28) + _FOUR_DAYS).replace(day=1)
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
         months.append(
             and_(
                 Procedure.clinic_id == cid,
@@ -550,8 +550,6 @@ async def _this_month(
         )
     return or_(*months) if months else Procedure.id.is_(None)
 
-
-_FOUR_DAYS = date(2000, 1, 5) - date(2000, 1, 1)
 
 
 # --- procedure codes and fee schedules -------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request, status
@@ -110,42 +110,52 @@ async def read_sync_status(
     return StatusRead.model_validate({"clinics": clinics}, from_attributes=True)
 
 
-@router.get("/pms-sync/errors", response_model=Page[IssueRead])
-async def list_sync_errors(
-    session: DbSession,
-    ctx: Operator,
-    page: PageQuery,
+@dataclass(frozen=True, slots=True)
+class _IssueFilters:
+    clinic_id: uuid.UUID | None
+    entity: str | None
+    include_resolved: bool
+
+
+async def _issue_filters(
     clinic_id: ClinicFilter = None,
     entity: EntityFilter = None,
     include_resolved: Annotated[bool, Query(alias="includeResolved")] = False,
+) -> _IssueFilters:
+    return _IssueFilters(clinic_id, entity, include_resolved)
+
+
+IssueFilters = Annotated[_IssueFilters, Depends(_issue_filters)]
+
+
+async def _issues(
+    session: DbSession,
+    model: type[SyncError] | type[SyncPending],
+    page: PageQuery,
+    filters: _IssueFilters,
 ) -> Any:
     return await sync_service.list_issues(
         session,
-        SyncError,
+        model,
         page,
-        clinic_id=clinic_id,
-        entity=entity,
-        include_resolved=include_resolved,
+        clinic_id=filters.clinic_id,
+        entity=filters.entity,
+        include_resolved=filters.include_resolved,
     )
+
+
+@router.get("/pms-sync/errors", response_model=Page[IssueRead])
+async def list_sync_errors(
+    session: DbSession, ctx: Operator, page: PageQuery, filters: IssueFilters
+) -> Any:
+    return await _issues(session, SyncError, page, filters)
 
 
 @router.get("/pms-sync/pending", response_model=Page[PendingRead])
 async def list_sync_pending(
-    session: DbSession,
-    ctx: Operator,
-    page: PageQuery,
-    clinic_id: ClinicFilter = None,
-    entity: EntityFilter = None,
-    include_resolved: Annotated[bool, Query(alias="includeResolved")] = False,
+    session: DbSession, ctx: Operator, page: PageQuery, filters: IssueFilters
 ) -> Any:
-    return await sync_service.list_issues(
-        session,
-        SyncPending,
-        page,
-        clinic_id=clinic_id,
-        entity=entity,
-        include_resolved=include_resolved,
-    )
+    return await _issues(session, SyncPending, page, filters)
 
 
 @router.get("/pms-sync/conflicts", response_model=Page[ConflictRead])

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crowndesk.auth.permissions import Permission
 from crowndesk.core.dates import DateRange
-from crowndesk.core.errors import NotFound
 from crowndesk.core.mirror import MirrorFilters
 from crowndesk.core.pagination import PageParams
 from crowndesk.core.routing import DbSession, TransactionalRoute
@@ -52,14 +51,11 @@ async def _providers(session: AsyncSession, page: Page) -> dict[uuid.UUID, str |
 
 
 async def _patient_names(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    names = {}
-    for patient_id in dict.fromkeys(ids):
-        try:
-            p = await patient_service.get_patient(session, patient_id, include_deleted=True)
-        except NotFound:
-            continue
-        names[patient_id] = procedure_service.person_name(p.first_name, p.last_name)
-    return names
+    patients = await patient_service.patients_by_id(session, ids)
+    return {
+        patient_id: procedure_service.person_name(p.first_name, p.last_name)
+        for patient_id, p in patients.items()
+    }
 
 
 # --- patients -------------------------------------------------------------------------------
