@@ -118,3 +118,32 @@ class TestBulkUpsert:
             with pytest.raises(TenantViolation):
                 await bulk_upsert(bare, procedures, _rows(1), conflict_columns=KEY)
             assert await bare.scalar(select(func.count()).select_from(procedures)) == 0
+
+    async def test_a_batch_larger_than_one_statement_counts_and_stores_every_row(
+        self, tenant_session: AsyncSession
+    ) -> None:
+        # 8 columns x 6,000 rows is more values than one SQLite statement may bind.
+        first = await bulk_upsert(
+            tenant_session, procedures, _rows(6000), conflict_columns=KEY, batch_size=6000
+        )
+        assert (first.inserted, first.updated, first.unchanged) == (6000, 0, 0)
+        rows = _rows(3000) + _rows(2000, fee="9.99", start=3000) + _rows(1500, start=6000)
+        second = await bulk_upsert(
+            tenant_session, procedures, rows, conflict_columns=KEY, batch_size=6500
+        )
+        assert (second.inserted, second.updated, second.unchanged) == (1500, 2000, 3000)
+        stored = await tenant_session.execute(
+            select(procedures.c.fee, func.count()).group_by(procedures.c.fee)
+        )
+        assert dict(stored.all()) == {Decimal("100.00"): 5500, Decimal("9.99"): 2000}
+
+    async def test_values_come_back_as_written(self, tenant_session: AsyncSession) -> None:
+        # The fast conversions (ids as hex, date-times as ISO text) store what the ORM would.
+        moment = utcnow().replace(microsecond=0)
+        row = _rows(1)[0] | {"note": "ünïcode ✓", "created_at": moment}
+        await bulk_upsert(tenant_session, procedures, [row], conflict_columns=KEY)
+        stored = (await tenant_session.execute(select(procedures))).one()
+        assert isinstance(stored.id, uuid.UUID)
+        assert stored.tenant_id == tenant_session.info["tenant_id"]
+        assert (stored.note, stored.fee, stored.created_at) == (row["note"], row["fee"], moment)
+        assert stored.updated_at >= moment

@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,6 +58,7 @@ QUERY_PAGE = 100  # /queries/ShortQuery answers at most 100 rows per page
 PARENT_BATCH = 200  # parent keys per `IN (...)` when the Queries permission allows it
 QUERIES_RECHECK = timedelta(days=1)
 WRITE_BATCH = 1000
+MAP_SLICE = 25  # records mapped between two looks at the page being stored
 LOCK_ATTEMPTS = 10  # a run finding its lock held looks again this many times ...
 LOCK_RETRY_SECONDS = 0.2  # ... this far apart before it gives up
 
@@ -78,6 +79,15 @@ class Counts:
     @property
     def records(self) -> int:
         return self.inserted + self.updated + self.unchanged + self.failed + self.parked
+
+
+@dataclass(slots=True)
+class _Mapped:
+    """One batch of payloads, mapped: rows to store, malformed records, parked records."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[tuple[str | None, str, Mapping[str, Any]]] = field(default_factory=list)
+    parked: list[tuple[str, str, str, Mapping[str, Any]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +157,9 @@ async def _execute(
     The lock is taken before the run is claimed (queued → running), so a running run always
     has its lock held and `recover_interrupted` can trust a free lock to mean a dead process.
     """
-    async with env.sessionmaker() as session:
+    # One connection for the whole run: a run commits every page, and a fresh connection per
+    # transaction (SQLite's engine pools none) would cost more than some pages' writing.
+    async with env.engine.connect() as connection, env.sessionmaker(bind=connection) as session:
         set_tenant(session, tenant_id)
         run = (await session.execute(select(SyncRun).where(SyncRun.id == run_id))).scalar_one()
         await session.commit()  # wait for the lock holding no transaction
@@ -224,6 +236,8 @@ class _Run:
         self.seen: set[str] = set()
         self.client: OpenDentalClient | None = None
         self.pending_keys: set[str] = set()
+        # The page being stored while the next one is fetched and mapped (see `_write_page`).
+        self.storing: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------------ the run
     async def execute(self) -> None:
@@ -244,9 +258,11 @@ class _Run:
                 await session.commit()  # hold no transaction while waiting for Open Dental
                 if run.mode is RunMode.reconcile:
                     await self._reconcile(state)
+                    await self._stored()
                 else:
                     await self._retry_pending()
                     await self._read(state)
+                    await self._stored()
                     counts = self.counts
                     if self.spec.after_run is not None and (
                         counts.inserted or counts.updated or counts.deleted
@@ -289,6 +305,11 @@ class _Run:
 
     async def _fail(self, exc: BaseException) -> None:
         # Pages already committed stay (upserts are idempotent); the cursor does not move.
+        storing, self.storing = self.storing, None
+        if storing is not None:
+            await asyncio.wait([storing])  # it is using the session: let it end first
+            if not storing.cancelled():
+                storing.exception()  # the run's failure is reported once, as `exc`
         await self.session.rollback()
         await self.session.refresh(self.run)
         self._finish(RunState.failed, _describe(exc))
@@ -380,7 +401,7 @@ class _Run:
                     await self._read_query(state, since=None if initial else state.cursor)
                     return
             except QueriesNotPermitted:
-                self._queries_denied(state)
+                await self._queries_denied(state)
         if spec.per_parent:
             await self._read_children(state, everything=initial)
             return
@@ -395,7 +416,8 @@ class _Run:
                 return False
         return True
 
-    def _queries_denied(self, state: SyncState) -> None:
+    async def _queries_denied(self, state: SyncState) -> None:
+        await self._stored()  # the page being stored may be flushing the state
         state.queries_permitted = False
         state.queries_checked_at = utcnow()
 
@@ -414,6 +436,7 @@ class _Run:
                 server_time = _server_time(page)
             newest = _max_stamp(newest, page, spec.stamp)
             await self._write_page(page)
+        await self._stored()  # before the run's state changes: the session is flushing it
         if since is None:
             await self._mark_unseen_deleted(None)
         if cs and cs.server_time:
@@ -442,9 +465,10 @@ class _Run:
         self.run.strategy = "query_since" if since else "query_all"
         newest: datetime | None = None
         async for page in _prefetch(client.short_query(sql, page_size=QUERY_PAGE)):
-            state.queries_permitted = True
             newest = _max_stamp(newest, page, query.stamp)
             await self._write_page(page)
+        await self._stored()  # before the run's state changes: the session is flushing it
+        state.queries_permitted = True
         if since is None:
             await self._mark_unseen_deleted(None)
             self._after_full_read(state, newest)
@@ -456,6 +480,7 @@ class _Run:
         mark = utcnow()
         self.run.strategy = "per_parent"
         for relation in self.spec.per_parent:
+            await self._stored()
             parents = await self._parents(relation, None if everything else state.parent_mark)
             await self.session.commit()
             if not parents:
@@ -465,7 +490,7 @@ class _Run:
                     await self._children_by_query(relation, parents)
                     continue
                 except QueriesNotPermitted:
-                    self._queries_denied(state)
+                    await self._queries_denied(state)
             await self._children_by_get(relation, parents)
         state.parent_mark = mark
 
@@ -523,7 +548,7 @@ class _Run:
                     self.counts.pages += 1
                     self._see(page)
             except QueriesNotPermitted:
-                self._queries_denied(state)
+                await self._queries_denied(state)
                 await self._read_children(state, everything=True)
                 return
         elif spec.per_parent:
@@ -542,6 +567,7 @@ class _Run:
     async def _mark_unseen_deleted(self, scope: tuple[PerParent, list[uuid.UUID]] | None) -> None:
         """After a complete read (of everything, or of some parents' children), rows we hold
         that Open Dental no longer has were deleted there."""
+        await self._stored()
         spec, table = self.spec, self.table
         if not spec.hard_deletes:
             return
@@ -578,29 +604,55 @@ class _Run:
 
     # ------------------------------------------------------------------ writing
     async def _write_page(self, page: list[dict[str, Any]]) -> None:
+        """Map the page, then store it in the background: while the database works on it, the
+        next page is fetched and mapped (the database lets go of the GIL meanwhile). One page
+        is stored at a time, in order; `_stored` waits for it before the session is used."""
         self.counts.pages += 1
         self._see(page)
-        for start in range(0, max(len(page), 1), WRITE_BATCH):
-            await self._write(page[start : start + WRITE_BATCH])
+        batches = [
+            await self._map(page[start : start + WRITE_BATCH])
+            for start in range(0, max(len(page), 1), WRITE_BATCH)
+        ]
+        await self._stored()
+        self.storing = asyncio.ensure_future(self._store_page(batches))
+
+    async def _stored(self) -> None:
+        """Wait for the page being stored; its failure is the run's."""
+        storing, self.storing = self.storing, None
+        if storing is not None:
+            await storing
+
+    async def _store_page(self, batches: list[_Mapped]) -> None:
+        for batch in batches:
+            await self._store(batch)
         self._copy_counts()
         await self.session.commit()
         if self.progress is not None:
             self.progress(self.counts)
 
     async def _write(self, records: Sequence[Mapping[str, Any]]) -> None:
-        rows: list[dict[str, Any]] = []
-        errors: list[tuple[str | None, str, Mapping[str, Any]]] = []
-        parked: list[tuple[str, str, str, Mapping[str, Any]]] = []
-        for raw in records:
+        await self._store(await self._map(records))
+
+    async def _map(self, records: Sequence[Mapping[str, Any]]) -> _Mapped:
+        mapped = _Mapped()
+        rows, errors, parked = mapped.rows, mapped.errors, mapped.parked
+        map_one = self.mapper.map
+        for count, raw in enumerate(records, 1):
             try:
-                row, waiting = self.mapper.map(raw)
+                row, waiting = map_one(raw)
             except ValueError as exc:
                 errors.append((self.mapper.pms_id(raw), str(exc), raw))
                 continue
             if waiting is not None:
                 parked.append((row["pms_id"], waiting, f"waiting for {waiting}", raw))
-                continue
-            rows.append(row)
+            else:
+                rows.append(row)
+            if count % MAP_SLICE == 0:
+                await asyncio.sleep(0)  # let the page being stored move on to its next statement
+        return mapped
+
+    async def _store(self, mapped: _Mapped) -> None:
+        rows, errors, parked = mapped.rows, mapped.errors, mapped.parked
         if rows:
             await self._detect_conflicts(rows)
             result = await bulk_upsert(
@@ -642,14 +694,9 @@ class _Run:
         ]
 
     def _merge_rules(self) -> dict[str, Any]:
-        rules: dict[str, Any] = {
-            # A row deleted in Open Dental keeps the moment we first saw it deleted.
-            "pms_deleted_at": lambda old, new: case(
-                (new.is_(None), None), else_=func.coalesce(old, new)
-            ),
-        }
+        rules: dict[str, Any] = {"pms_deleted_at": _first_deletion}
         for column in self.spec.local_columns:
-            rules[column] = lambda old, new: func.coalesce(old, new)
+            rules[column] = _keep_local
         return rules
 
     async def _detect_conflicts(self, rows: list[dict[str, Any]]) -> None:
@@ -807,6 +854,16 @@ async def _prefetch(
                 await pending
             except (asyncio.CancelledError, StopAsyncIteration, Exception):  # noqa: BLE001
                 pass
+
+
+def _first_deletion(old: Any, new: Any) -> Any:
+    """A row deleted in Open Dental keeps the moment we first saw it deleted."""
+    return case((new.is_(None), None), else_=func.coalesce(old, new))
+
+
+def _keep_local(old: Any, new: Any) -> Any:
+    """A local column is set by the first sight of the row (or while it is still empty)."""
+    return func.coalesce(old, new)
 
 
 def _server_time(page: Sequence[Mapping[str, Any]]) -> str | None:

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crowndesk.db.base import PMS_SOURCE
+from crowndesk.db.tenancy import current_tenant
 from crowndesk.pms.opendental.formats import key as read_key
 from crowndesk.pms.opendental.formats import timestamp
 from crowndesk.pms.sync.registry import spec_for
@@ -20,14 +21,23 @@ KeyMaps = dict[str, dict[str, uuid.UUID]]
 
 
 async def key_map(session: AsyncSession, entity: str, clinic_id: uuid.UUID) -> dict[str, uuid.UUID]:
-    """Open Dental key → our id, for every row of an entity at a clinic."""
-    model: Any = spec_for(entity).model
+    """Open Dental key → our id, for every row of an entity at a clinic.
+
+    A Core query with the tenant spelled out: tens of thousands of rows, and the ORM's and
+    the id type's per-row work would be most of the cost."""
+    table: Any = spec_for(entity).model.__table__
     rows = await session.execute(
-        select(model.pms_id, model.id).where(
-            model.clinic_id == clinic_id, model.pms_source == PMS_SOURCE
+        select(table.c.pms_id, type_coerce(table.c.id, String)).where(
+            table.c.tenant_id == current_tenant(session),
+            table.c.clinic_id == clinic_id,
+            table.c.pms_source == PMS_SOURCE,
         )
     )
-    return {pms_id: row_id for pms_id, row_id in rows.all()}
+    # SQLite hands the id back as hex text, PostgreSQL's driver as a UUID already.
+    return {
+        pms_id: row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(row_id)
+        for pms_id, row_id in rows
+    }
 
 
 async def key_maps(session: AsyncSession, spec: EntitySpec, clinic_id: uuid.UUID) -> KeyMaps:
