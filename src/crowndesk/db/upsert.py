@@ -93,10 +93,60 @@ async def bulk_upsert(
     Rows of a tenant-owned model are stamped with the session's tenant; a row naming another
     tenant is refused (`TenantViolation`). Column keys are the table's column names.
     """
+    result = UpsertResult()
+    for batch in prepare_upsert(
+        session,
+        target,
+        rows,
+        conflict_columns=conflict_columns,
+        update_columns=update_columns,
+        compare_columns=compare_columns,
+        merge=merge,
+        batch_size=batch_size,
+    ):
+        result += await batch.write(session)
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedUpsert:
+    """One batch converted for the driver (`prepare_upsert`), ready to `write`."""
+
+    table: Table
+    plan: _Plan
+    dialect: Dialect
+    columns: tuple[str, ...]
+    values: list[list[Any]]
+
+    async def write(self, session: AsyncSession) -> UpsertResult:
+        connection = await session.connection()
+        if connection.dialect is not self.dialect:
+            raise ValueError("prepared for another database")
+        if self.dialect.name == "postgresql":
+            return await _upsert_postgresql(connection, self)
+        return await _upsert_sqlite(connection, self)
+
+
+def prepare_upsert(
+    session: AsyncSession,
+    target: type[Base] | Table,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    conflict_columns: Sequence[str],
+    update_columns: Sequence[str] | None = None,
+    compare_columns: Sequence[str] | None = None,
+    merge: Mapping[str, Merge] | None = None,
+    batch_size: int = 1000,
+) -> list[PreparedUpsert]:
+    """`bulk_upsert`'s CPU work, without the database: the sync does it for the next page
+    while the database writes the current one."""
     table: Table = target if isinstance(target, Table) else target.__table__  # type: ignore[assignment]
     tenant_id = current_tenant(session)
     if "tenant_id" in table.c and tenant_id is None:
         raise TenantViolation(f"no tenant bound to the session for {table.name}")
+    dialect = session.get_bind().dialect
+    if dialect.name not in ("postgresql", "sqlite"):
+        raise ValueError(f"bulk upsert supports SQLite and PostgreSQL, not {dialect.name}")
     if update_columns is None:
         skip = {*conflict_columns, "id", "tenant_id", "created_at"}
         update_columns = [c.name for c in table.c if c.name not in skip]
@@ -108,33 +158,14 @@ async def bulk_upsert(
         tuple(compare_columns),
         tuple(sorted((merge or {}).items())),
     )
-    result = UpsertResult()
-    batch: list[Mapping[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= batch_size:
-            result += await _upsert_batch(session, table, batch, plan, tenant_id)
-            batch = []
-    if batch:
-        result += await _upsert_batch(session, table, batch, plan, tenant_id)
-    return result
-
-
-async def _upsert_batch(
-    session: AsyncSession,
-    table: Table,
-    rows: list[Mapping[str, Any]],
-    plan: _Plan,
-    tenant_id: Any,
-) -> UpsertResult:
-    connection = await session.connection()
-    dialect = connection.dialect
-    columns, values = _columnar(table, rows, plan.conflict_columns, tenant_id, dialect)
-    if dialect.name == "postgresql":
-        return await _upsert_postgresql(connection, table, columns, values, plan)
-    if dialect.name == "sqlite":
-        return await _upsert_sqlite(connection, table, columns, values, plan)
-    raise ValueError(f"bulk upsert supports SQLite and PostgreSQL, not {dialect.name}")
+    batches: list[PreparedUpsert] = []
+    pending = list(rows)
+    for start in range(0, len(pending), batch_size):
+        columns, values = _columnar(
+            table, pending[start : start + batch_size], plan.conflict_columns, tenant_id, dialect
+        )
+        batches.append(PreparedUpsert(table, plan, dialect, columns, values))
+    return batches
 
 
 def _columnar(
@@ -311,16 +342,11 @@ def _postgres_statements(
     )
 
 
-async def _upsert_postgresql(
-    connection: AsyncConnection,
-    table: Table,
-    columns: tuple[str, ...],
-    values: list[list[Any]],
-    plan: _Plan,
-) -> UpsertResult:
+async def _upsert_postgresql(connection: AsyncConnection, batch: PreparedUpsert) -> UpsertResult:
     """COPY the batch into a temporary table, then one `INSERT .. SELECT .. ON CONFLICT`:
     about twice as fast as executemany, and the Python cost per row is a few µs."""
-    statements = _postgres_statements(table, columns, plan, connection.dialect)
+    values = batch.values
+    statements = _postgres_statements(batch.table, batch.columns, batch.plan, batch.dialect)
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
     async with driver.cursor() as cursor:
@@ -369,24 +395,18 @@ def _sqlite_statements(
         row=row,
         tail=tail,
         now_params=len(clock),
-        now=UTCDateTime().bind_processor(dialect),
+        now=UTCDateTime()._cached_bind_processor(dialect),
         rows_per_statement=max(1, (_SQLITE_VARIABLES - len(clock)) // len(columns)),
         last_rowid=f"SELECT max(rowid) FROM {dialect.identifier_preparer.quote(table.name)}",  # noqa: S608
     )
 
 
-async def _upsert_sqlite(
-    connection: AsyncConnection,
-    table: Table,
-    columns: tuple[str, ...],
-    values: list[list[Any]],
-    plan: _Plan,
-) -> UpsertResult:
+async def _upsert_sqlite(connection: AsyncConnection, batch: PreparedUpsert) -> UpsertResult:
     """One multi-row `INSERT .. VALUES (..), (..) .. ON CONFLICT` per up to 32,766 values."""
-    statements = _sqlite_statements(table, columns, plan, connection.dialect)
+    statements = _sqlite_statements(batch.table, batch.columns, batch.plan, batch.dialect)
     now = utcnow()
     clock = [statements.now(now) if statements.now else now] * statements.now_params
-    rows = list(zip(*values, strict=True))
+    rows = list(zip(*batch.values, strict=True))
     # SQLite does not tell an insert from an update, but every inserted row takes the next
     # rowid (one past the largest) and this transaction is the only writer.
     before = (await connection.exec_driver_sql(statements.last_rowid)).scalar_one() or 0

@@ -219,9 +219,7 @@ async def write_off(body: MarkWithReason, session: DbSession, ctx: Biller) -> Bi
 
 
 @router.post("/completed-procedures/mark-unbilled", response_model=BillingMoveResult)
-async def mark_unbilled(
-    body: MarkProcedures, session: DbSession, ctx: Biller
-) -> BillingMoveResult:
+async def mark_unbilled(body: MarkProcedures, session: DbSession, ctx: Biller) -> BillingMoveResult:
     """Pending claim → unbilled (the draft claim is dropped); the claim id is cleared."""
     return await _move(session, ctx, BillingMove.unbilled, body.procedure_ids)
 

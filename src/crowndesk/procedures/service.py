@@ -551,7 +551,6 @@ async def _this_month(
     return or_(*months) if months else Procedure.id.is_(None)
 
 
-
 # --- procedure codes and fee schedules -------------------------------------------------
 
 

@@ -22,6 +22,8 @@ _EMPTY_DATES = ("0001-01-01", "0000-00-00")
 
 def key(value: Any) -> str | None:
     """An Open Dental primary or foreign key as our `pms_id` text; 0 or empty means none."""
+    if type(value) is int and value > 0:  # the usual shape, first: this runs for every link
+        return str(value)
     if value is None or value == "" or value == 0 or value == "0":
         return None
     if isinstance(value, bool):
@@ -54,6 +56,8 @@ def integer(value: Any) -> int | None:
 
 def text(value: Any) -> str | None:
     """Text as sent; empty means none."""
+    if type(value) is str:
+        return value or None
     if value is None or value == "":
         return None
     if isinstance(value, str):

@@ -30,7 +30,7 @@ from crowndesk.db.base import PMS_SOURCE
 from crowndesk.db.locks import LockNotAvailable, named_lock
 from crowndesk.db.tenancy import set_tenant
 from crowndesk.db.types import utcnow
-from crowndesk.db.upsert import bulk_upsert
+from crowndesk.db.upsert import PreparedUpsert, bulk_upsert, prepare_upsert
 from crowndesk.pms.opendental.client import (
     ConnectionSettings,
     OpenDentalClient,
@@ -86,6 +86,7 @@ class _Mapped:
     """One batch of payloads, mapped: rows to store, malformed records, parked records."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
+    upserts: list[PreparedUpsert] = field(default_factory=list)  # the rows, for the driver
     errors: list[tuple[str | None, str, Mapping[str, Any]]] = field(default_factory=list)
     parked: list[tuple[str, str, str, Mapping[str, Any]]] = field(default_factory=list)
 
@@ -649,13 +650,8 @@ class _Run:
                 rows.append(row)
             if count % MAP_SLICE == 0:
                 await asyncio.sleep(0)  # let the page being stored move on to its next statement
-        return mapped
-
-    async def _store(self, mapped: _Mapped) -> None:
-        rows, errors, parked = mapped.rows, mapped.errors, mapped.parked
         if rows:
-            await self._detect_conflicts(rows)
-            result = await bulk_upsert(
+            mapped.upserts = prepare_upsert(
                 self.session,
                 self.spec.model,
                 rows,
@@ -665,9 +661,17 @@ class _Run:
                 merge=self._merge_rules(),
                 batch_size=WRITE_BATCH,
             )
-            self.counts.inserted += result.inserted
-            self.counts.updated += result.updated
-            self.counts.unchanged += result.unchanged
+        return mapped
+
+    async def _store(self, mapped: _Mapped) -> None:
+        rows, errors, parked = mapped.rows, mapped.errors, mapped.parked
+        if rows:
+            await self._detect_conflicts(rows)
+            for upsert in mapped.upserts:
+                result = await upsert.write(self.session)
+                self.counts.inserted += result.inserted
+                self.counts.updated += result.updated
+                self.counts.unchanged += result.unchanged
             await self._resolve([row["pms_id"] for row in rows])
         if errors:
             self.counts.failed += len(errors)

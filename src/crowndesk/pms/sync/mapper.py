@@ -48,6 +48,9 @@ async def key_maps(session: AsyncSession, spec: EntitySpec, clinic_id: uuid.UUID
     return maps
 
 
+_ABSENT = object()
+
+
 class Mapper:
     def __init__(
         self, spec: EntitySpec, clinic_id: uuid.UUID, maps: KeyMaps, now: datetime
@@ -56,6 +59,12 @@ class Mapper:
         self.clinic_id = clinic_id
         self.maps = maps
         self.now = now
+        # The spec flattened once: `map` runs for every record of every run.
+        self._fields = tuple((f.column, f.source, f.read, f.optional) for f in spec.fields)
+        self._refs = tuple(
+            (r.column, r.source, maps.get(r.entity, {}), r.entity, r.required, r.park)
+            for r in spec.refs
+        )
 
     @property
     def columns(self) -> list[str]:
@@ -91,36 +100,37 @@ class Mapper:
             "last_synced_at": self.now,
             "local_modified_at": None,
         }
-        for f in spec.fields:
-            if f.source not in raw:
-                if f.optional:
-                    row[f.column] = None
-                    continue
-                raise ValueError(f"{f.source}: missing")
-            try:
-                row[f.column] = f.read(raw[f.source])
-            except ValueError as exc:
-                raise ValueError(f"{f.source}: {exc}") from None
-        if spec.stamp is not None:
-            try:
-                row["pms_updated_at"] = timestamp(raw.get(spec.stamp))
-            except ValueError as exc:
-                raise ValueError(f"{spec.stamp}: {exc}") from None
+        get = raw.get
+        source = ""
+        try:
+            for column, source, read, optional in self._fields:
+                value = get(source, _ABSENT)
+                if value is _ABSENT:
+                    if not optional:
+                        raise ValueError("missing")
+                    row[column] = None
+                else:
+                    row[column] = read(value)
+            if spec.stamp is not None:
+                source = spec.stamp
+                row["pms_updated_at"] = timestamp(get(source))
+        except ValueError as exc:
+            raise ValueError(f"{source}: {exc}") from None
         waiting: str | None = None
-        for ref in spec.refs:
+        for column, source, found_in, entity, required, park in self._refs:
             try:
-                parent = read_key(raw.get(ref.source))
+                parent = read_key(get(source))
             except ValueError as exc:
-                raise ValueError(f"{ref.source}: {exc}") from None
+                raise ValueError(f"{source}: {exc}") from None
             if parent is None:
-                if ref.required:
-                    raise ValueError(f"{ref.source}: missing")
-                row[ref.column] = None
+                if required:
+                    raise ValueError(f"{source}: missing")
+                row[column] = None
                 continue
-            found = self.maps[ref.entity].get(parent)
-            if found is None and ref.park and waiting is None:
-                waiting = f"{ref.entity}:{parent}"
-            row[ref.column] = found
+            found = found_in.get(parent)
+            if found is None and park and waiting is None:
+                waiting = f"{entity}:{parent}"
+            row[column] = found
         if spec.derive is not None:
             spec.derive(row, raw)
         deleted = spec.deleted is not None and spec.deleted(raw)
