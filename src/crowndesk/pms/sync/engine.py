@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -158,9 +159,7 @@ async def _execute(
     The lock is taken before the run is claimed (queued → running), so a running run always
     has its lock held and `recover_interrupted` can trust a free lock to mean a dead process.
     """
-    # One connection for the whole run: a run commits every page, and a fresh connection per
-    # transaction (SQLite's engine pools none) would cost more than some pages' writing.
-    async with env.engine.connect() as connection, env.sessionmaker(bind=connection) as session:
+    async with _run_session(env) as session:
         set_tenant(session, tenant_id)
         run = (await session.execute(select(SyncRun).where(SyncRun.id == run_id))).scalar_one()
         await session.commit()  # wait for the lock holding no transaction
@@ -200,6 +199,20 @@ async def _execute(
         await session.refresh(run)
         await session.commit()
         return run, bool(refused.rowcount)  # type: ignore[attr-defined]
+
+
+@asynccontextmanager
+async def _run_session(env: SyncEnv) -> AsyncIterator[AsyncSession]:
+    """A session that keeps one connection for the whole run: a run commits every page, and a
+    fresh connection per transaction (SQLite's engine pools none) would cost more than some
+    pages' writing. A sessionmaker bound to one connection already (tests) is used as it is."""
+    bind = env.sessionmaker.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        async with env.sessionmaker() as session:
+            yield session
+        return
+    async with bind.connect() as connection, env.sessionmaker(bind=connection) as session:
+        yield session
 
 
 async def _claim(session: AsyncSession, run_id: uuid.UUID) -> bool:
