@@ -16,13 +16,21 @@ from tests.pms.sync.support import (
     start_sandbox,
 )
 
-from crowndesk.clinics.models import Clinic
+from crowndesk.clinics.models import Clinic, ConnectionMode
 from crowndesk.db.engine import unit_of_work
+from crowndesk.db.upsert import PreparedUpsert
 from crowndesk.odsim.faults import FaultRule
 from crowndesk.odsim.simulator import advance
 from crowndesk.patients.models import Family, Patient
 from crowndesk.pms.sync import service as sync_service
-from crowndesk.pms.sync.models import RunMode, RunState, SyncConflict, SyncError, SyncPending
+from crowndesk.pms.sync.models import (
+    RunMode,
+    RunState,
+    SyncConflict,
+    SyncError,
+    SyncPending,
+    SyncRun,
+)
 from crowndesk.pms.sync.registry import ENTITIES, ENTITY_NAMES, spec_for
 from crowndesk.pms.sync.service import SyncAlreadyRunning
 from crowndesk.procedures.models import BillingStatus, Procedure, ProcedureStatus
@@ -191,6 +199,42 @@ class TestFaults:
         assert again.state is RunState.succeeded
         assert again.cursor_before == state_before
         await assert_mirrored(practice, ("patients",))
+
+    async def test_a_page_that_fails_to_store_fails_the_run_and_keeps_the_pages_before_it(
+        self, sync_env: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Pages are stored in the background while the next one is read: a failure there must
+        # still end the run as failed, with the pages stored before it kept and the cursor left.
+        server = start_sandbox(patients=60, mode="remote", throttle_scale=0.0)
+        try:
+            practice = await connect_practice(
+                sync_env, server, mode=ConnectionMode.remote, interval_ms=0
+            )
+            parents = ("procedure_codes", "providers", "patients", "operatories")
+            assert_succeeded(await practice.sync(parents))
+            pages = 0
+            write = PreparedUpsert.write
+
+            async def fail_on_the_third_page(self: PreparedUpsert, session: Any) -> Any:
+                nonlocal pages
+                pages += 1
+                if pages == 3:
+                    raise RuntimeError("disk full")
+                return await write(self, session)
+
+            monkeypatch.setattr(PreparedUpsert, "write", fail_on_the_third_page)
+            with pytest.raises(RuntimeError, match="disk full"):
+                await practice.sync(("appointments",))
+            monkeypatch.setattr(PreparedUpsert, "write", write)
+            (failed,) = await practice.rows(SyncRun, SyncRun.entity == "appointments")
+            assert failed.state is RunState.failed
+            assert failed.error == "Unexpected error (RuntimeError)."
+            assert failed.cursor_after is None
+            assert len(await practice.rows(Appointment)) == 200  # two pages of 100
+            assert_succeeded(await practice.sync(("appointments",)))
+            await assert_mirrored(practice, ("appointments",))
+        finally:
+            server.stop()
 
 
 class TestParkingAndConflicts:
