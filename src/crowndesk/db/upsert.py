@@ -5,8 +5,8 @@ so the counts tell inserted, updated and unchanged apart — the sync engine rep
 
 This is the sync's hot path, so a batch is handled column by column and goes below
 SQLAlchemy's per-row parameter handling. Values are converted by SQLAlchemy's own bind
-processors (each distinct value of a column once), so stored values are exactly what the ORM
-writes. Then:
+processors (each distinct value of a column once, or the plain method where the conversion is
+one), so stored values are exactly what the ORM writes. Then:
 
 - PostgreSQL: the batch is COPied into a temporary table and merged with one
   `INSERT .. SELECT .. ON CONFLICT`; `xmax` tells inserts from updates.
@@ -303,7 +303,6 @@ def _on_conflict(insert: Any, table: Table, plan: _Plan, now: Any) -> Any:
 
 
 _NOW = "_upsert_now"
-_ROWS = "_upsert_rows"
 
 
 # ---------------------------------------------------------------------------- PostgreSQL
