@@ -402,19 +402,22 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--postgres", default=os.environ.get("CROWNDESK_TEST_DATABASE_URL"))
-    parser.add_argument("--throttled-patients", type=int, default=2_000)
+    parser.add_argument("--throttled-patients", type=int, default=2_000, help="0: skip")
+    parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         proc, base = start_sandbox(args.patients, "local", workdir)
         try:
-            await unthrottled("sqlite", args.patients, base, workdir, None)
+            if args.sqlite:
+                await unthrottled("sqlite", args.patients, base, workdir, None)
             if args.postgres:
                 await unthrottled("postgresql", args.patients, base, workdir, args.postgres)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-        await throttled(args.throttled_patients, workdir)
+        if args.throttled_patients:
+            await throttled(args.throttled_patients, workdir)
 
 
 if __name__ == "__main__":
