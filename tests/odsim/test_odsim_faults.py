@@ -179,6 +179,19 @@ class TestShortQuery:
         assert row["ProcDate"].endswith("T00:00:00")
         assert isinstance(row["ProcFee"], float)
 
+    def test_a_column_named_twice_keeps_its_name_and_a_limit_of_its_own_holds(
+        self, api: httpx.Client
+    ) -> None:
+        sql = (
+            "SELECT c.ClaimProcNum, p.ProcNum, c.ProcNum FROM claimproc c "
+            "JOIN procedurelog p ON p.ProcNum = c.ProcNum ORDER BY c.ClaimProcNum LIMIT 150"
+        )
+        p1 = api.put("/queries/ShortQuery", json={"SqlCommand": sql}).json()
+        p2 = api.put("/queries/ShortQuery", params={"Offset": 100}, json={"SqlCommand": sql})
+        assert set(p1[0]) == {"ClaimProcNum", "ProcNum"}
+        assert (len(p1), len(p2.json())) == (100, 50)
+        assert p2.json()[0]["ClaimProcNum"] > p1[-1]["ClaimProcNum"]
+
     @pytest.mark.parametrize(
         "sql",
         [
