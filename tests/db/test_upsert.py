@@ -147,3 +147,17 @@ class TestBulkUpsert:
         assert stored.tenant_id == tenant_session.info["tenant_id"]
         assert (stored.note, stored.fee, stored.created_at) == (row["note"], row["fee"], moment)
         assert stored.updated_at >= moment
+
+    async def test_new_rows_get_distinct_random_ids_and_a_given_id_is_kept(
+        self, tenant_session: AsyncSession
+    ) -> None:
+        given = uuid.uuid4()
+        rows = [_rows(1)[0] | {"id": given}, *_rows(499, start=1)]
+        await bulk_upsert(tenant_session, procedures, rows, conflict_columns=KEY)
+        ids = dict(
+            (await tenant_session.execute(select(procedures.c.pms_id, procedures.c.id))).all()
+        )
+        assert ids["0"] == given
+        fresh = [ids[str(i)] for i in range(1, 500)]
+        assert len(set(fresh)) == 499
+        assert {(u.version, u.variant) for u in fresh} == {(4, uuid.RFC_4122)}

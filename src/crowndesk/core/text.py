@@ -9,6 +9,8 @@ def fold(value: str | None) -> str:
     """Lower-case `value` and strip its accents: "Zoë Núñez" -> "zoe nunez"."""
     if not value:
         return ""
+    if value.isascii():  # nothing to strip; casefold is lower for ASCII
+        return value.lower()
     decomposed = unicodedata.normalize("NFKD", value.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -23,6 +23,7 @@ Statements are built and compiled once per table, column set and merge plan.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -212,6 +213,13 @@ def _columnar(
                 default.arg if default.is_callable else lambda _, v=default.arg: v  # type: ignore[attr-defined,misc]
             )
             given_values = by_name.get(name) or [None] * count
+            if column.primary_key and getattr(make, "__wrapped__", None) is uuid.uuid4:
+                # Random ids straight in the driver's form: uuid4() and then its hex cost
+                # more than the rest of a row's conversion.
+                fresh = iter(_random_hex_ids(given_values.count(None)))
+                values.append([next(fresh) if v is None else convert([v])[0] for v in given_values])
+                columns.append(name)
+                continue
             if column.primary_key:
                 raw = [make(None) if v is None else v for v in given_values]
             else:
@@ -222,8 +230,27 @@ def _columnar(
         else:
             continue
         columns.append(name)
-        values.append(convert(raw))
+        first = raw[0] if raw else None
+        if all(value is first for value in raw):  # the clinic, the sync's clock ...
+            values.append(convert([first]) * count)
+        else:
+            values.append(convert(raw))
     return tuple(columns), values
+
+
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
+
+
+def _random_hex_ids(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs as 32 hex digits, the form both databases take
+    them in (SQLite stores it; PostgreSQL's COPY reads it)."""
+    data = os.urandom(16 * count)
+    from_bytes = int.from_bytes
+    return [
+        "%032x" % (from_bytes(data[i : i + 16]) & _UUID4_CLEAR | _UUID4_SET)  # noqa: UP031
+        for i in range(0, 16 * count, 16)
+    ]
 
 
 def _transpose(rows: list[Mapping[str, Any]], names: list[str]) -> list[list[Any]]:
