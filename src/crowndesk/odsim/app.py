@@ -25,7 +25,9 @@ from crowndesk.odsim.resources import (
     PATIENT_SELECT,
     RESOURCES,
     Filter,
+    Lookups,
     Resource,
+    RowSerializer,
     compile_serializer,
 )
 from crowndesk.odsim.sandbox import Sandbox
@@ -179,6 +181,8 @@ class OdsimApp:
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
+        # The lookups the serializers were compiled with, and the serializers, as one pair.
+        self._serializers: tuple[Lookups | None, dict[Resource, RowSerializer]] = (None, {})
         sandbox.conn.create_function("digits", 1, _digits, deterministic=True)
         self.inner = Starlette(routes=self._routes())
         self.inner.add_exception_handler(ApiError, self._api_error)  # type: ignore[arg-type]
@@ -333,8 +337,20 @@ class OdsimApp:
         routes += control.routes(self)
         return routes
 
-    def serializer(self, res: Resource) -> Callable[[tuple[Any, ...], str | None], dict[str, Any]]:
-        return compile_serializer(res, self.sandbox.lookups())
+    def serializer(self, res: Resource) -> RowSerializer:
+        """The resource's serializer, compiled once per set of lookups (the labels it sends)."""
+        lookups = self.sandbox.lookups()
+        compiled_with, serializers = self._serializers
+        if compiled_with is not lookups:
+            # New lookups (a reset, a simulated day): the old serializers send stale labels.
+            # A fresh dict, paired with its lookups, so that a serializer compiled while another
+            # thread swaps them can only land beside the lookups it was compiled with.
+            serializers = {}
+            self._serializers = (lookups, serializers)
+        ser = serializers.get(res)
+        if ser is None:
+            ser = serializers[res] = compile_serializer(res, lookups)
+        return ser
 
     def _list_handler(self, res: Resource) -> Handler:
         async def handler(request: Request) -> Response:
@@ -398,8 +414,7 @@ class OdsimApp:
         sql = f"SELECT * FROM {res.table}{where} ORDER BY {res.pk} LIMIT ? OFFSET ?"
         with sb.lock:
             rows = sb.conn.execute(sql, [*q.args, limit, max(0, offset + shift)]).fetchall()
-        ser = self.serializer(res)
-        out = [ser(r, server_dt) for r in rows]
+        out = self.serializer(res).rows(rows, server_dt)
         sb.stats.rows_served += len(out)
         self._soft_faults(request, out, res, offset, q)
         return od_json(out)
