@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -17,12 +19,14 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from crowndesk.auth.models import Tenant
+from crowndesk.db.engine import create_engine, create_sessionmaker
 from crowndesk.db.tenancy import TenantViolation, set_tenant
 from crowndesk.db.types import UTCDateTime, utcnow
-from crowndesk.db.upsert import bulk_upsert
+from crowndesk.db.upsert import bulk_upsert, commit_upserts, prepare_upsert
 
 # A stand-in for a mirrored table, created inside the test's transaction.
 metadata = MetaData()
@@ -161,3 +165,53 @@ class TestBulkUpsert:
         fresh = [ids[str(i)] for i in range(1, 500)]
         assert len(set(fresh)) == 499
         assert {(u.version, u.variant) for u in fresh} == {(4, uuid.RFC_4122)}
+
+
+class TestCommitUpserts:
+    """`commit_upserts` on a connection of its own: SQLite writes the whole transaction in
+    one call on the driver's thread; PostgreSQL goes through the session."""
+
+    @pytest_asyncio.fixture
+    async def own_connection(self, databases: Any) -> AsyncIterator[AsyncConnection]:
+        engine = create_engine(databases.new("commit_upserts"))
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        async with engine.connect() as conn:
+            yield conn
+        await engine.dispose()
+
+    async def test_commits_every_batch_and_counts_them(
+        self, own_connection: AsyncConnection
+    ) -> None:
+        tenant_id = uuid.uuid4()
+        async with create_sessionmaker(own_connection)() as session:
+            set_tenant(session, tenant_id)
+            await bulk_upsert(session, procedures, _rows(2), conflict_columns=KEY)
+            await session.commit()
+            batches = prepare_upsert(
+                session, procedures, _rows(3, fee="7.00"), conflict_columns=KEY, batch_size=2
+            )
+            results = await commit_upserts(session, batches)
+            assert [(r.inserted, r.updated, r.unchanged) for r in results] == [(0, 2, 0), (1, 0, 0)]
+            assert not session.in_transaction()
+            assert not own_connection.in_transaction()
+        # Committed: a transaction of another connection sees it.
+        async with own_connection.engine.connect() as other:
+            fees = (await other.execute(select(procedures.c.fee))).scalars().all()
+        assert fees == [Decimal("7.00")] * 3
+
+    async def test_a_batch_that_fails_takes_the_whole_transaction_with_it(
+        self, own_connection: AsyncConnection
+    ) -> None:
+        async with create_sessionmaker(own_connection)() as session:
+            set_tenant(session, uuid.uuid4())
+            good, bad = prepare_upsert(
+                session, procedures, _rows(4), conflict_columns=KEY, batch_size=2
+            )
+            values = [list(column) for column in bad.values]
+            values[bad.columns.index("code")][0] = None  # NOT NULL
+            with pytest.raises(IntegrityError):
+                await commit_upserts(session, [good, dataclasses.replace(bad, values=values)])
+            count = await session.scalar(select(func.count()).select_from(procedures))
+            await session.commit()
+        assert count == 0

@@ -45,6 +45,7 @@ from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from crowndesk.db.base import Base
@@ -126,6 +127,52 @@ class PreparedUpsert:
         if self.dialect.name == "postgresql":
             return await _upsert_postgresql(connection, self)
         return await _upsert_sqlite(connection, self)
+
+
+async def commit_upserts(
+    session: AsyncSession, batches: Sequence[PreparedUpsert]
+) -> list[UpsertResult]:
+    """Write prepared batches and commit them, all or nothing (with whatever else the
+    session holds).
+
+    On SQLite, when the session holds no transaction, the whole transaction (`BEGIN
+    IMMEDIATE`, the batches, `COMMIT`) is one call on the driver's thread rather than five
+    or more hand-overs through the event loop, each waiting for the GIL while the caller maps
+    its next page. Otherwise the batches are written through the session, which commits.
+    """
+    connection = await _free_sqlite_connection(session)
+    if connection is None:
+        try:
+            results = [await batch.write(session) for batch in batches]
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+        return results
+    jobs = []
+    for batch in batches:
+        if batch.dialect is not connection.dialect:
+            raise ValueError("prepared for another database")
+        jobs.append(_sqlite_job(batch))
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection  # an aiosqlite connection: one thread per connection
+    try:
+        return await driver._execute(_commit_sqlite, driver._conn, jobs)  # type: ignore[no-any-return]
+    except sqlite3.Error as exc:  # raised as SQLAlchemy would have raised it
+        raise DBAPIError.instance(None, None, exc, sqlite3.Error) from exc
+
+
+async def _free_sqlite_connection(session: AsyncSession) -> AsyncConnection | None:
+    """The SQLite connection the session is bound to, if neither holds a transaction."""
+    bind = session.bind
+    if (
+        not isinstance(bind, AsyncConnection)
+        or bind.dialect.name != "sqlite"
+        or session.in_transaction()
+        or bind.in_transaction()
+    ):
+        return None
+    return bind
 
 
 def prepare_upsert(
@@ -427,23 +474,50 @@ def _sqlite_statements(
     )
 
 
-async def _upsert_sqlite(connection: AsyncConnection, batch: PreparedUpsert) -> UpsertResult:
-    """One multi-row `INSERT .. VALUES (..), (..) .. ON CONFLICT` per up to 32,766 values."""
+_SQLiteJob = tuple["_SQLiteStatements", list[list[Any]], list[Any]]
+
+
+def _sqlite_job(batch: PreparedUpsert) -> _SQLiteJob:
     statements = _sqlite_statements(batch.table, batch.columns, batch.plan, batch.dialect)
     now = utcnow()
     clock = [statements.now(now) if statements.now else now] * statements.now_params
-    rows = list(zip(*batch.values, strict=True))
+    return statements, batch.values, clock
+
+
+async def _upsert_sqlite(connection: AsyncConnection, batch: PreparedUpsert) -> UpsertResult:
+    """One multi-row `INSERT .. VALUES (..), (..) .. ON CONFLICT` per up to 32,766 values,
+    with the rowid reads around it, in one call on the driver's thread: every hand-over
+    between the event loop and that thread waits for the GIL while the sync maps its next
+    page, and a batch would otherwise make three."""
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection  # an aiosqlite connection: one thread per connection
+    return await driver._execute(_write_sqlite, driver._conn, _sqlite_job(batch))  # type: ignore[no-any-return]
+
+
+def _commit_sqlite(dbapi: sqlite3.Connection, jobs: list[_SQLiteJob]) -> list[UpsertResult]:
+    dbapi.execute("BEGIN IMMEDIATE")
+    try:
+        results = [_write_sqlite(dbapi, job) for job in jobs]
+    except BaseException:
+        dbapi.execute("ROLLBACK")
+        raise
+    dbapi.execute("COMMIT")
+    return results
+
+
+def _write_sqlite(dbapi: sqlite3.Connection, job: _SQLiteJob) -> UpsertResult:
+    statements, values, clock = job
+    rows = list(zip(*values, strict=True))
     # SQLite does not tell an insert from an update, but every inserted row takes the next
     # rowid (one past the largest) and this transaction is the only writer.
-    before = (await connection.exec_driver_sql(statements.last_rowid)).scalar_one() or 0
+    before = dbapi.execute(statements.last_rowid).fetchone()[0] or 0
     touched = 0
     step = statements.rows_per_statement
     for start in range(0, len(rows), step):
         chunk = rows[start : start + step]
         sql = statements.head + ", ".join([statements.row] * len(chunk)) + statements.tail
-        params = [*chain.from_iterable(chunk), *clock]
         # The rows changed; `DO UPDATE .. WHERE` leaves unchanged rows out of that count.
-        touched += (await connection.exec_driver_sql(sql, tuple(params))).rowcount
-    after = (await connection.exec_driver_sql(statements.last_rowid)).scalar_one() or 0
+        touched += dbapi.execute(sql, [*chain.from_iterable(chunk), *clock]).rowcount
+    after = dbapi.execute(statements.last_rowid).fetchone()[0] or 0
     inserted = after - before
     return UpsertResult(inserted, touched - inserted, len(rows) - touched)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from tests.pms.sync.support import (
     Practice,
     assert_mirrored,
@@ -18,10 +20,11 @@ from tests.pms.sync.support import (
 
 from crowndesk.clinics.models import Clinic, ConnectionMode
 from crowndesk.db.engine import unit_of_work
-from crowndesk.db.upsert import PreparedUpsert
+from crowndesk.db.upsert import PreparedUpsert, prepare_upsert
 from crowndesk.odsim.faults import FaultRule
 from crowndesk.odsim.simulator import advance
 from crowndesk.patients.models import Family, Patient
+from crowndesk.pms.sync import engine
 from crowndesk.pms.sync import service as sync_service
 from crowndesk.pms.sync.models import (
     RunMode,
@@ -213,22 +216,26 @@ class TestFaults:
             parents = ("procedure_codes", "providers", "patients", "operatories")
             assert_succeeded(await practice.sync(parents))
             pages = 0
-            write = PreparedUpsert.write
 
-            async def fail_on_the_third_page(self: PreparedUpsert, session: Any) -> Any:
+            def break_the_third_page(*args: Any, **kwargs: Any) -> list[PreparedUpsert]:
+                # A row the database refuses (no key): the page fails as it is written.
                 nonlocal pages
                 pages += 1
-                if pages == 3:
-                    raise RuntimeError("disk full")
-                return await write(self, session)
+                batches = prepare_upsert(*args, **kwargs)
+                if pages != 3:
+                    return batches
+                batch = batches[0]
+                values = [list(column) for column in batch.values]
+                values[batch.columns.index("pms_id")][-1] = None
+                return [dataclasses.replace(batch, values=values)]
 
-            monkeypatch.setattr(PreparedUpsert, "write", fail_on_the_third_page)
-            with pytest.raises(RuntimeError, match="disk full"):
+            monkeypatch.setattr(engine, "prepare_upsert", break_the_third_page)
+            with pytest.raises(IntegrityError):
                 await practice.sync(("appointments",))
-            monkeypatch.setattr(PreparedUpsert, "write", write)
+            monkeypatch.undo()
             (failed,) = await practice.rows(SyncRun, SyncRun.entity == "appointments")
             assert failed.state is RunState.failed
-            assert failed.error == "Unexpected error (RuntimeError)."
+            assert failed.error == "Unexpected error (IntegrityError)."
             assert failed.cursor_after is None
             assert len(await practice.rows(Appointment)) == 200  # two pages of 100
             assert_succeeded(await practice.sync(("appointments",)))

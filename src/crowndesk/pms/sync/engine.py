@@ -31,7 +31,13 @@ from crowndesk.db.base import PMS_SOURCE
 from crowndesk.db.locks import LockNotAvailable, named_lock
 from crowndesk.db.tenancy import set_tenant
 from crowndesk.db.types import utcnow
-from crowndesk.db.upsert import PreparedUpsert, bulk_upsert, prepare_upsert
+from crowndesk.db.upsert import (
+    PreparedUpsert,
+    UpsertResult,
+    bulk_upsert,
+    commit_upserts,
+    prepare_upsert,
+)
 from crowndesk.pms.opendental.client import (
     ConnectionSettings,
     OpenDentalClient,
@@ -60,6 +66,7 @@ PARENT_BATCH = 200  # parent keys per `IN (...)` when the Queries permission all
 QUERIES_RECHECK = timedelta(days=1)
 WRITE_BATCH = 1000
 MAP_SLICE = 25  # records mapped between two looks at the page being stored
+PROGRESS_SECONDS = 1.0  # how often a run's row is brought up to date while it pages
 LOCK_ATTEMPTS = 10  # a run finding its lock held looks again this many times ...
 LOCK_RETRY_SECONDS = 0.2  # ... this far apart before it gives up
 
@@ -252,6 +259,7 @@ class _Run:
         self.pending_keys: set[str] = set()
         # The page being stored while the next one is fetched and mapped (see `_write_page`).
         self.storing: asyncio.Future[None] | None = None
+        self.counts_saved_at = float("-inf")  # when the run's row last got the counts
 
     # ------------------------------------------------------------------ the run
     async def execute(self) -> None:
@@ -637,12 +645,33 @@ class _Run:
             await storing
 
     async def _store_page(self, batches: list[_Mapped]) -> None:
-        for batch in batches:
-            await self._store(batch)
-        self._copy_counts()
-        await self.session.commit()
+        now = asyncio.get_running_loop().time()
+        if self._only_rows(batches) and now - self.counts_saved_at < PROGRESS_SECONDS:
+            # The common page: rows to upsert and nothing else to record. One transaction
+            # of its own (on SQLite a single call into the driver's thread).
+            upserts = [upsert for batch in batches for upsert in batch.upserts]
+            for result in await commit_upserts(self.session, upserts):
+                self._count(result)
+        else:
+            for batch in batches:
+                await self._store(batch)
+            self._copy_counts()  # the run's row shows its progress, refreshed every second
+            await self.session.commit()
+            self.counts_saved_at = now
         if self.progress is not None:
             self.progress(self.counts)
+
+    def _only_rows(self, batches: list[_Mapped]) -> bool:
+        """Nothing but upserts to store: no errors or parked records, no local edits that
+        could conflict, no open errors or parked entries the rows could resolve."""
+        if self.local_edits or self.pending_keys or self.open_errors:
+            return False
+        return not any(batch.errors or batch.parked for batch in batches)
+
+    def _count(self, result: UpsertResult) -> None:
+        self.counts.inserted += result.inserted
+        self.counts.updated += result.updated
+        self.counts.unchanged += result.unchanged
 
     async def _write(self, records: Sequence[Mapping[str, Any]]) -> None:
         await self._store(await self._map(records))
@@ -681,10 +710,7 @@ class _Run:
         if rows:
             await self._detect_conflicts(rows)
             for upsert in mapped.upserts:
-                result = await upsert.write(self.session)
-                self.counts.inserted += result.inserted
-                self.counts.updated += result.updated
-                self.counts.unchanged += result.unchanged
+                self._count(await upsert.write(self.session))
             await self._resolve([row["pms_id"] for row in rows])
         if errors:
             self.counts.failed += len(errors)
