@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, TypeVar
 
 Reader = Callable[[Any], Any]
@@ -117,6 +118,15 @@ def money(value: Any) -> Decimal:
     """Money sent as a string (`"130.00"`, `"339"`) or a number, rounded half-up to cents."""
     if isinstance(value, bool) or value is None or value == "":
         raise ValueError("not an amount")
+    try:
+        return _amount(value)
+    except TypeError:  # unhashable: not an amount either
+        raise ValueError("not an amount") from None
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _amount(value: str | int | float) -> Decimal:
+    # Remembered: fees and payments repeat the same few amounts down a practice's rows.
     try:
         amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(str(value))
     except (InvalidOperation, ValueError):

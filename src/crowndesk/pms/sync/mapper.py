@@ -17,13 +17,16 @@ from crowndesk.pms.opendental.formats import timestamp
 from crowndesk.pms.sync.registry import spec_for
 from crowndesk.pms.sync.spec import EntitySpec
 
-KeyMaps = dict[str, dict[str, uuid.UUID]]
+KeyMap = dict[str, "uuid.UUID | str"]
+"""Open Dental key → our id; on SQLite the id's hex text until a row first links to it."""
+KeyMaps = dict[str, KeyMap]
 
 
-async def key_map(session: AsyncSession, entity: str, clinic_id: uuid.UUID) -> dict[str, uuid.UUID]:
+async def key_map(session: AsyncSession, entity: str, clinic_id: uuid.UUID) -> KeyMap:
     """Open Dental key → our id, for every row of an entity at a clinic.
 
-    A Core query with the tenant spelled out: tens of thousands of rows, and the ORM's and
+    A Core query with the tenant spelled out, taken as the driver gives it: a parent table
+    has up to hundreds of thousands of rows, few of which a run may link to, and the ORM's or
     the id type's per-row work would be most of the cost."""
     table: Any = spec_for(entity).model.__table__
     rows = await session.execute(
@@ -33,11 +36,7 @@ async def key_map(session: AsyncSession, entity: str, clinic_id: uuid.UUID) -> d
             table.c.pms_source == PMS_SOURCE,
         )
     )
-    # SQLite hands the id back as hex text, PostgreSQL's driver as a UUID already.
-    return {
-        pms_id: row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(row_id)
-        for pms_id, row_id in rows
-    }
+    return dict(rows.all())  # type: ignore[arg-type]
 
 
 async def key_maps(session: AsyncSession, spec: EntitySpec, clinic_id: uuid.UUID) -> KeyMaps:
@@ -128,6 +127,8 @@ class Mapper:
                 row[column] = None
                 continue
             found = found_in.get(parent)
+            if found.__class__ is str:  # SQLite's hex text: converted once, on first use
+                found = found_in[parent] = uuid.UUID(found)  # type: ignore[arg-type]
             if found is None and park and waiting is None:
                 waiting = f"{entity}:{parent}"
             row[column] = found
