@@ -120,10 +120,13 @@ class PreparedUpsert:
     columns: tuple[str, ...]
     values: list[list[Any]]
 
-    async def write(self, session: AsyncSession) -> UpsertResult:
-        connection = await session.connection()
+    def check_dialect(self, connection: AsyncConnection) -> None:
         if connection.dialect is not self.dialect:
             raise ValueError("prepared for another database")
+
+    async def write(self, session: AsyncSession) -> UpsertResult:
+        connection = await session.connection()
+        self.check_dialect(connection)
         if self.dialect.name == "postgresql":
             return await _upsert_postgresql(connection, self)
         return await _upsert_sqlite(connection, self)
@@ -149,11 +152,9 @@ async def commit_upserts(
             await session.rollback()
             raise
         return results
-    jobs = []
     for batch in batches:
-        if batch.dialect is not connection.dialect:
-            raise ValueError("prepared for another database")
-        jobs.append(_sqlite_job(batch))
+        batch.check_dialect(connection)
+    jobs = [_sqlite_job(batch) for batch in batches]
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection  # an aiosqlite connection: one thread per connection
     try:
@@ -295,7 +296,7 @@ def _random_hex_ids(count: int) -> list[str]:
     data = os.urandom(16 * count)
     from_bytes = int.from_bytes
     return [
-        "%032x" % (from_bytes(data[i : i + 16]) & _UUID4_CLEAR | _UUID4_SET)  # noqa: UP031
+        f"{from_bytes(data[i : i + 16]) & _UUID4_CLEAR | _UUID4_SET:032x}"
         for i in range(0, 16 * count, 16)
     ]
 
