@@ -47,6 +47,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.dml import UpdateBase
 
 from crowndesk.db.base import Base
 from crowndesk.db.tenancy import TenantViolation, current_tenant
@@ -133,20 +134,24 @@ class PreparedUpsert:
 
 
 async def commit_upserts(
-    session: AsyncSession, batches: Sequence[PreparedUpsert]
+    session: AsyncSession, batches: Sequence[PreparedUpsert], *, also: UpdateBase | None = None
 ) -> list[UpsertResult]:
     """Write prepared batches and commit them, all or nothing (with whatever else the
-    session holds).
+    session holds). `also`, a Core insert, update or delete without Python-side defaults (a run's progress),
+    is executed in the same transaction.
 
-    On SQLite, when the session holds no transaction, the whole transaction (`BEGIN
-    IMMEDIATE`, the batches, `COMMIT`) is one call on the driver's thread rather than five
-    or more hand-overs through the event loop, each waiting for the GIL while the caller maps
-    its next page. Otherwise the batches are written through the session, which commits.
+    When `direct_commits` says so (SQLite, the session holding no transaction), the whole
+    transaction (`BEGIN IMMEDIATE`, the batches, `COMMIT`) is one call on the driver's thread
+    rather than five or more hand-overs through the event loop, each waiting for the GIL
+    while the caller maps its next page; such calls may be queued behind each other.
+    Otherwise the batches are written through the session, which commits.
     """
     connection = await _free_sqlite_connection(session)
     if connection is None:
         try:
             results = [await batch.write(session) for batch in batches]
+            if also is not None:
+                await session.execute(also)
             await session.commit()
         except BaseException:
             await session.rollback()
@@ -155,12 +160,20 @@ async def commit_upserts(
     for batch in batches:
         batch.check_dialect(connection)
     jobs = [_sqlite_job(batch) for batch in batches]
+    extra = None if also is None else _sqlite_sql(also, connection.dialect)
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection  # an aiosqlite connection: one thread per connection
     try:
-        return await driver._execute(_commit_sqlite, driver._conn, jobs)  # type: ignore[no-any-return]
+        return await driver._execute(_commit_sqlite, driver._conn, jobs, extra)  # type: ignore[no-any-return]
     except sqlite3.Error as exc:  # raised as SQLAlchemy would have raised it
         raise DBAPIError.instance(None, None, exc, sqlite3.Error) from exc
+
+
+async def direct_commits(session: AsyncSession) -> bool:
+    """Whether `commit_upserts` goes straight to the driver: then a caller may start the next
+    call before the last one returned (they run in order), as long as it does nothing else
+    with the session meanwhile."""
+    return await _free_sqlite_connection(session) is not None
 
 
 async def _free_sqlite_connection(session: AsyncSession) -> AsyncConnection | None:
@@ -495,10 +508,26 @@ async def _upsert_sqlite(connection: AsyncConnection, batch: PreparedUpsert) -> 
     return await driver._execute(_write_sqlite, driver._conn, _sqlite_job(batch))  # type: ignore[no-any-return]
 
 
-def _commit_sqlite(dbapi: sqlite3.Connection, jobs: list[_SQLiteJob]) -> list[UpsertResult]:
+def _sqlite_sql(statement: UpdateBase, dialect: Dialect) -> tuple[str, list[Any]]:
+    """A Core statement as SQLite's driver takes it: its SQL and its converted parameters."""
+    compiled: Any = statement.compile(dialect=dialect)
+    given = compiled.construct_params()
+    params = []
+    for name in compiled.positiontup:
+        value = given[name]
+        process = compiled.binds[name].type._cached_bind_processor(dialect)
+        params.append(value if process is None or value is None else process(value))
+    return compiled.string, params
+
+
+def _commit_sqlite(
+    dbapi: sqlite3.Connection, jobs: list[_SQLiteJob], extra: tuple[str, list[Any]] | None
+) -> list[UpsertResult]:
     dbapi.execute("BEGIN IMMEDIATE")
     try:
         results = [_write_sqlite(dbapi, job) for job in jobs]
+        if extra is not None:
+            dbapi.execute(*extra)
     except BaseException:
         dbapi.execute("ROLLBACK")
         raise

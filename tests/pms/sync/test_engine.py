@@ -207,7 +207,9 @@ class TestFaults:
         self, sync_env: Any, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         # Pages are stored in the background while the next one is read: a failure there must
-        # still end the run as failed, with the pages stored before it kept and the cursor left.
+        # still end the run as failed, with the pages stored before it kept, none of the
+        # failed page's rows stored and the cursor left. (The page after it may be stored
+        # too: on SQLite it is already queued behind the failing one, in its own transaction.)
         server = start_sandbox(patients=60, mode="remote", throttle_scale=0.0)
         try:
             practice = await connect_practice(
@@ -215,16 +217,16 @@ class TestFaults:
             )
             parents = ("procedure_codes", "providers", "patients", "operatories")
             assert_succeeded(await practice.sync(parents))
-            pages = 0
+            pages: list[list[str]] = []
 
             def break_the_third_page(*args: Any, **kwargs: Any) -> list[PreparedUpsert]:
                 # A row the database refuses (no key): the page fails as it is written.
-                nonlocal pages
-                pages += 1
                 batches = prepare_upsert(*args, **kwargs)
-                if pages != 3:
+                (batch,) = batches
+                keys = batch.values[batch.columns.index("pms_id")]
+                pages.append(list(keys))
+                if len(pages) != 3:
                     return batches
-                batch = batches[0]
                 values = [list(column) for column in batch.values]
                 values[batch.columns.index("pms_id")][-1] = None
                 return [dataclasses.replace(batch, values=values)]
@@ -237,7 +239,11 @@ class TestFaults:
             assert failed.state is RunState.failed
             assert failed.error == "Unexpected error (IntegrityError)."
             assert failed.cursor_after is None
-            assert len(await practice.rows(Appointment)) == 200  # two pages of 100
+            stored = {row.pms_id for row in await practice.rows(Appointment)}
+            assert [len(page) for page in pages[:3]] == [100, 100, 100]
+            assert stored >= {*pages[0], *pages[1]}  # the pages before it
+            assert stored.isdisjoint(pages[2])  # the failed page: all or nothing
+            assert stored <= {key for page in pages[:4] for key in page}  # nothing later
             assert_succeeded(await practice.sync(("appointments",)))
             await assert_mirrored(practice, ("appointments",))
         finally:

@@ -36,6 +36,7 @@ from crowndesk.db.upsert import (
     UpsertResult,
     bulk_upsert,
     commit_upserts,
+    direct_commits,
     prepare_upsert,
 )
 from crowndesk.pms.opendental.client import (
@@ -45,7 +46,7 @@ from crowndesk.pms.opendental.client import (
     QueriesNotPermitted,
 )
 from crowndesk.pms.opendental.formats import od_datetime_text, timestamp
-from crowndesk.pms.sync.mapper import Mapper, key_maps
+from crowndesk.pms.sync.mapper import KeyMapCache, Mapper, key_maps
 from crowndesk.pms.sync.models import (
     RunMode,
     RunState,
@@ -107,6 +108,7 @@ class SyncEnv:
     sessionmaker: async_sessionmaker[AsyncSession]
     box: SecretBox
     transport: Any = None  # an httpx transport, for tests that need one
+    key_maps: KeyMapCache = field(default_factory=KeyMapCache)  # kept between its runs
 
 
 class ClinicNotConnected(OpenDentalError):
@@ -257,8 +259,9 @@ class _Run:
         self.seen: set[str] = set()
         self.client: OpenDentalClient | None = None
         self.pending_keys: set[str] = set()
-        # The page being stored while the next one is fetched and mapped (see `_write_page`).
-        self.storing: asyncio.Future[None] | None = None
+        # Pages being stored while the next one is fetched and mapped (see `_write_page`),
+        # oldest first, each with whether it went straight to the driver.
+        self.storing: list[tuple[asyncio.Future[None], bool]] = []
         self.counts_saved_at = float("-inf")  # when the run's row last got the counts
 
     # ------------------------------------------------------------------ the run
@@ -327,11 +330,12 @@ class _Run:
 
     async def _fail(self, exc: BaseException) -> None:
         # Pages already committed stay (upserts are idempotent); the cursor does not move.
-        storing, self.storing = self.storing, None
-        if storing is not None:
-            await asyncio.wait([storing])  # it is using the session: let it end first
-            if not storing.cancelled():
-                storing.exception()  # the run's failure is reported once, as `exc`
+        storing, self.storing = [future for future, _ in self.storing], []
+        if storing:
+            await asyncio.wait(storing)  # they are using the connection: let them end first
+            for future in storing:
+                if not future.cancelled():
+                    future.exception()  # the run's failure is reported once, as `exc`
         await self.session.rollback()
         await self.session.refresh(self.run)
         self._finish(RunState.failed, _describe(exc))
@@ -376,7 +380,9 @@ class _Run:
 
     async def _prepare(self) -> None:
         spec, session, clinic_id = self.spec, self.session, self.run.clinic_id
-        self.mapper = Mapper(spec, clinic_id, await key_maps(session, spec, clinic_id), self.now)
+        self.mapper = Mapper(
+            spec, clinic_id, await key_maps(session, spec, clinic_id, self.env.key_maps), self.now
+        )
         model = spec.model
         edited = (
             await session.execute(
@@ -627,39 +633,68 @@ class _Run:
     # ------------------------------------------------------------------ writing
     async def _write_page(self, page: list[dict[str, Any]]) -> None:
         """Map the page, then store it in the background: while the database works on it, the
-        next page is fetched and mapped (the database lets go of the GIL meanwhile). One page
-        is stored at a time, in order; `_stored` waits for it before the session is used."""
+        next page is fetched and mapped (the database lets go of the GIL meanwhile). Pages are
+        stored in order. A page of nothing but rows that goes straight to the driver (SQLite)
+        is queued behind the page before it, so the database's thread moves from one page to
+        the next without a round trip through the event loop; at most two are in flight.
+        `_stored` waits for them before the session is used."""
         self.counts.pages += 1
         self._see(page)
         batches = [
             await self._map(page[start : start + WRITE_BATCH])
             for start in range(0, max(len(page), 1), WRITE_BATCH)
         ]
-        await self._stored()
-        self.storing = asyncio.ensure_future(self._store_page(batches))
+        direct = self._only_rows(batches) and await direct_commits(self.session)
+        await self._stored(keep=1 if direct and all(d for _, d in self.storing) else 0)
+        self.storing.append((asyncio.ensure_future(self._store_page(batches)), direct))
+        await asyncio.sleep(0)  # the page reaches the database now, not after the next one
 
-    async def _stored(self) -> None:
-        """Wait for the page being stored; its failure is the run's."""
-        storing, self.storing = self.storing, None
-        if storing is not None:
-            await storing
+    async def _stored(self, keep: int = 0) -> None:
+        """Wait until at most `keep` pages are being stored; a failure is the run's."""
+        while len(self.storing) > keep:
+            future, _ = self.storing[0]
+            await future
+            del self.storing[0]
 
     async def _store_page(self, batches: list[_Mapped]) -> None:
-        now = asyncio.get_running_loop().time()
-        if self._only_rows(batches) and now - self.counts_saved_at < PROGRESS_SECONDS:
+        if self._only_rows(batches):
             # The common page: rows to upsert and nothing else to record. One transaction
             # of its own (on SQLite a single call into the driver's thread).
             upserts = [upsert for batch in batches for upsert in batch.upserts]
-            for result in await commit_upserts(self.session, upserts):
+            for result in await commit_upserts(self.session, upserts, also=self._progress()):
                 self._count(result)
         else:
             for batch in batches:
                 await self._store(batch)
-            self._copy_counts()  # the run's row shows its progress, refreshed every second
+            self._copy_counts()
+            self.counts_saved_at = asyncio.get_running_loop().time()
             await self.session.commit()
-            self.counts_saved_at = now
         if self.progress is not None:
             self.progress(self.counts)
+
+    def _progress(self) -> Any:
+        """The run's counts for its row, once a second, so that its progress can be watched."""
+        now = asyncio.get_running_loop().time()
+        if now - self.counts_saved_at < PROGRESS_SECONDS:
+            return None
+        self.counts_saved_at = now
+        counts, run = self.counts, self.run
+        if self.client is not None:
+            counts.requests = self.client.requests
+        return (
+            update(SyncRun.__table__)  # type: ignore[arg-type]
+            .where(SyncRun.id == run.id, SyncRun.tenant_id == run.tenant_id)
+            .values(
+                requests=counts.requests,
+                pages=counts.pages,
+                inserted=counts.inserted,
+                updated=counts.updated,
+                unchanged=counts.unchanged,
+                failed=counts.failed,
+                parked=counts.parked,
+                deleted=counts.deleted,
+            )
+        )
 
     def _only_rows(self, batches: list[_Mapped]) -> bool:
         """Nothing but upserts to store: no errors or parked records, no local edits that

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crowndesk.db.base import PMS_SOURCE
@@ -22,28 +23,55 @@ KeyMap = dict[str, "uuid.UUID | str"]
 KeyMaps = dict[str, KeyMap]
 
 
-async def key_map(session: AsyncSession, entity: str, clinic_id: uuid.UUID) -> KeyMap:
+@dataclass(slots=True)
+class KeyMapCache:
+    """Key maps kept between the runs of one sync: a full sync links five entities to the
+    procedures, and reading their map is most of a small run's time.
+
+    A map is used again only while its table holds as many of the clinic's rows as when it
+    was read. The sync never deletes a mirrored row (a deletion in Open Dental sets
+    `pms_deleted_at`) and a row's key and id never change, so the same count means the same
+    keys; counting is a small fraction of reading them."""
+
+    maps: dict[tuple[Any, uuid.UUID, str], KeyMap] = field(default_factory=dict)
+
+
+async def key_map(
+    session: AsyncSession, entity: str, clinic_id: uuid.UUID, cache: KeyMapCache | None = None
+) -> KeyMap:
     """Open Dental key → our id, for every row of an entity at a clinic.
 
     A Core query with the tenant spelled out, taken as the driver gives it: a parent table
     has up to hundreds of thousands of rows, few of which a run may link to, and the ORM's or
     the id type's per-row work would be most of the cost."""
     table: Any = spec_for(entity).model.__table__
-    rows = await session.execute(
-        select(table.c.pms_id, type_coerce(table.c.id, String)).where(
-            table.c.tenant_id == current_tenant(session),
-            table.c.clinic_id == clinic_id,
-            table.c.pms_source == PMS_SOURCE,
-        )
+    tenant_id = current_tenant(session)
+    scope = (
+        table.c.tenant_id == tenant_id,
+        table.c.clinic_id == clinic_id,
+        table.c.pms_source == PMS_SOURCE,
     )
-    return dict(rows.all())  # type: ignore[arg-type]
+    slot = (tenant_id, clinic_id, entity)
+    if cache is not None and slot in cache.maps:
+        kept = cache.maps[slot]
+        if await session.scalar(select(func.count()).select_from(table).where(*scope)) == len(kept):
+            return kept
+    rows = await session.execute(
+        select(table.c.pms_id, type_coerce(table.c.id, String)).where(*scope)
+    )
+    found: KeyMap = dict(rows.all())  # type: ignore[arg-type]
+    if cache is not None:
+        cache.maps[slot] = found
+    return found
 
 
-async def key_maps(session: AsyncSession, spec: EntitySpec, clinic_id: uuid.UUID) -> KeyMaps:
+async def key_maps(
+    session: AsyncSession, spec: EntitySpec, clinic_id: uuid.UUID, cache: KeyMapCache | None = None
+) -> KeyMaps:
     maps: KeyMaps = {}
     for ref in spec.refs:
         if ref.entity not in maps:
-            maps[ref.entity] = await key_map(session, ref.entity, clinic_id)
+            maps[ref.entity] = await key_map(session, ref.entity, clinic_id, cache)
     return maps
 
 
