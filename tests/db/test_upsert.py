@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +13,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import (
     Column,
+    Integer,
     MetaData,
     Numeric,
     String,
@@ -17,7 +21,9 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
+    insert,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -26,7 +32,7 @@ from crowndesk.auth.models import Tenant
 from crowndesk.db.engine import create_engine, create_sessionmaker
 from crowndesk.db.tenancy import TenantViolation, set_tenant
 from crowndesk.db.types import UTCDateTime, utcnow
-from crowndesk.db.upsert import bulk_upsert, commit_upserts, prepare_upsert
+from crowndesk.db.upsert import bulk_upsert, commit_upserts, direct_commits, prepare_upsert
 
 # A stand-in for a mirrored table, created inside the test's transaction.
 metadata = MetaData()
@@ -44,6 +50,14 @@ procedures = Table(
     UniqueConstraint("tenant_id", "pms_id"),
 )
 KEY = ["tenant_id", "pms_id"]
+# Where a run keeps its progress: what `commit_upserts(also=...)` brings up to date.
+runs = Table(
+    "test_upsert_runs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("pages", Integer, nullable=False),
+    Column("seen_at", UTCDateTime),
+)
 
 
 @pytest_asyncio.fixture
@@ -215,3 +229,181 @@ class TestCommitUpserts:
             count = await session.scalar(select(func.count()).select_from(procedures))
             await session.commit()
         assert count == 0
+
+    @pytest.fixture(params=[False, True], ids=["free", "in_transaction"])
+    def in_transaction(self, request: pytest.FixtureRequest) -> bool:
+        """Whether the session already holds a transaction: then even SQLite's batches go
+        through the session (on PostgreSQL they always do)."""
+        return bool(request.param)
+
+    async def test_also_is_committed_with_the_batches(
+        self, own_connection: AsyncConnection, in_transaction: bool
+    ) -> None:
+        moment = utcnow().replace(microsecond=0)
+        async with create_sessionmaker(own_connection)() as session:
+            set_tenant(session, uuid.uuid4())
+            ours, other = await _two_runs(session)
+            if in_transaction:
+                await session.execute(select(1))
+            direct = own_connection.dialect.name == "sqlite" and not in_transaction
+            assert await direct_commits(session) is direct
+            batches = prepare_upsert(
+                session, procedures, _rows(3), conflict_columns=KEY, batch_size=2
+            )
+            # The run's id in the WHERE clause: stored as the ORM stores it, or nothing matches.
+            also = (
+                update(runs).where(runs.c.id == ours).values(pages=runs.c.pages + 3, seen_at=moment)
+            )
+            results = await commit_upserts(session, batches, also=also)
+            assert [(r.inserted, r.updated, r.unchanged) for r in results] == [(2, 0, 0), (1, 0, 0)]
+            assert not session.in_transaction()
+            assert not own_connection.in_transaction()
+        fees, progress = await _committed(own_connection)
+        assert fees == [Decimal("100.00")] * 3
+        assert progress == {ours: (3, moment), other: (0, None)}
+
+    async def test_a_failing_batch_takes_also_with_it(
+        self, own_connection: AsyncConnection, in_transaction: bool
+    ) -> None:
+        async with create_sessionmaker(own_connection)() as session:
+            set_tenant(session, uuid.uuid4())
+            ours, _ = await _two_runs(session)
+            if in_transaction:
+                await session.execute(select(1))
+            good, bad = prepare_upsert(
+                session, procedures, _rows(4), conflict_columns=KEY, batch_size=2
+            )
+            values = [list(column) for column in bad.values]
+            values[bad.columns.index("code")][0] = None  # NOT NULL
+            also = update(runs).where(runs.c.id == ours).values(pages=1)
+            # (Which error: test_a_refused_row_raises_sqlalchemys_error.)
+            with pytest.raises((IntegrityError, sqlite3.IntegrityError)):
+                await commit_upserts(
+                    session, [good, dataclasses.replace(bad, values=values)], also=also
+                )
+            assert not session.in_transaction()
+            assert not own_connection.in_transaction()
+            fees, progress = await _committed(own_connection)
+            assert fees == []
+            assert progress[ours] == (0, None)
+            # Nothing left half done: the next call goes through.
+            if in_transaction:
+                await session.execute(select(1))
+            also = update(runs).where(runs.c.id == ours).values(pages=2)
+            (result,) = await commit_upserts(session, [good], also=also)
+            assert (result.inserted, result.updated, result.unchanged) == (2, 0, 0)
+        fees, progress = await _committed(own_connection)
+        assert fees == [Decimal("100.00")] * 2
+        assert progress[ours] == (2, None)
+
+    async def test_a_failing_also_takes_the_batches_with_it(
+        self, own_connection: AsyncConnection, in_transaction: bool
+    ) -> None:
+        async with create_sessionmaker(own_connection)() as session:
+            set_tenant(session, uuid.uuid4())
+            ours, _ = await _two_runs(session)
+            if in_transaction:
+                await session.execute(select(1))
+            batches = prepare_upsert(
+                session, procedures, _rows(3), conflict_columns=KEY, batch_size=2
+            )
+            also = update(runs).where(runs.c.id == ours).values(pages=None)  # NOT NULL
+            with pytest.raises(IntegrityError):
+                await commit_upserts(session, batches, also=also)
+            assert not session.in_transaction()
+            assert not own_connection.in_transaction()
+        fees, progress = await _committed(own_connection)
+        assert fees == []
+        assert progress[ours] == (0, None)
+
+    async def test_a_refused_row_raises_sqlalchemys_error(
+        self,
+        own_connection: AsyncConnection,
+        in_transaction: bool,
+    ) -> None:
+        # On both paths and both databases, so that callers catch one kind.
+        async with create_sessionmaker(own_connection)() as session:
+            set_tenant(session, uuid.uuid4())
+            if in_transaction:
+                await session.execute(select(1))
+            (batch,) = prepare_upsert(session, procedures, _rows(2), conflict_columns=KEY)
+            values = [list(column) for column in batch.values]
+            values[batch.columns.index("code")][0] = None  # NOT NULL
+            with pytest.raises(IntegrityError):
+                await commit_upserts(session, [dataclasses.replace(batch, values=values)])
+
+    async def test_calls_started_together_on_the_direct_path_land_in_order(
+        self, own_connection: AsyncConnection
+    ) -> None:
+        if own_connection.dialect.name != "sqlite":
+            pytest.skip("only SQLite commits straight through the driver")
+        async with create_sessionmaker(own_connection)() as session:
+            set_tenant(session, uuid.uuid4())
+            ours, _ = await _two_runs(session)
+            assert await direct_commits(session)
+            first = prepare_upsert(session, procedures, _rows(3, fee="1.00"), conflict_columns=KEY)
+            # The second updates a row the first inserts: in the other order it would insert it,
+            # and the first would then set it back.
+            second = prepare_upsert(session, procedures, _rows(1, fee="2.00"), conflict_columns=KEY)
+            results = await asyncio.gather(
+                commit_upserts(
+                    session, first, also=update(runs).where(runs.c.id == ours).values(pages=1)
+                ),
+                commit_upserts(
+                    session, second, also=update(runs).where(runs.c.id == ours).values(pages=2)
+                ),
+            )
+            assert [[(r.inserted, r.updated, r.unchanged) for r in rs] for rs in results] == [
+                [(3, 0, 0)],
+                [(0, 1, 0)],
+            ]
+        fees, progress = await _committed(own_connection)
+        assert fees == [Decimal("1.00"), Decimal("1.00"), Decimal("2.00")]
+        assert progress[ours] == (2, None)
+
+
+class TestDirectCommits:
+    async def test_only_a_sqlite_connection_holding_no_transaction_commits_directly(
+        self, databases: Any
+    ) -> None:
+        engine = create_engine(databases.new("direct_commits"))
+        sqlite = engine.dialect.name == "sqlite"
+        try:
+            async with engine.connect() as conn:
+                async with create_sessionmaker(conn)() as session:
+                    assert await direct_commits(session) is sqlite
+                    await session.execute(select(1))
+                    assert await direct_commits(session) is False
+                    await session.commit()
+                    assert await direct_commits(session) is sqlite
+                await conn.begin()
+                async with create_sessionmaker(conn)() as session:
+                    assert await direct_commits(session) is False  # the connection's transaction
+                await conn.rollback()
+            async with create_sessionmaker(engine)() as session:
+                assert await direct_commits(session) is False  # bound to the engine
+        finally:
+            await engine.dispose()
+
+    async def test_a_session_inside_the_tests_transaction_does_not(
+        self, tenant_session: AsyncSession
+    ) -> None:
+        assert await direct_commits(tenant_session) is False
+
+
+async def _two_runs(session: AsyncSession) -> tuple[uuid.UUID, uuid.UUID]:
+    """Two runs' progress rows, committed: the tests update the first."""
+    ours, other = uuid.uuid4(), uuid.uuid4()
+    await session.execute(insert(runs), [{"id": ours, "pages": 0}, {"id": other, "pages": 0}])
+    await session.commit()
+    return ours, other
+
+
+async def _committed(
+    conn: AsyncConnection,
+) -> tuple[list[Decimal], dict[uuid.UUID, tuple[int, datetime | None]]]:
+    """What another connection sees: the procedures' fees and the runs' progress."""
+    async with conn.engine.connect() as other:
+        fees = sorted((await other.execute(select(procedures.c.fee))).scalars())
+        progress = {row.id: (row.pages, row.seen_at) for row in await other.execute(select(runs))}
+    return fees, progress

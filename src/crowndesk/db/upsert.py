@@ -161,12 +161,7 @@ async def commit_upserts(
         batch.check_dialect(connection)
     jobs = [_sqlite_job(batch) for batch in batches]
     extra = None if also is None else _sqlite_sql(also, connection.dialect)
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection  # an aiosqlite connection: one thread per connection
-    try:
-        return await driver._execute(_commit_sqlite, driver._conn, jobs, extra)  # type: ignore[no-any-return]
-    except sqlite3.Error as exc:  # raised as SQLAlchemy would have raised it
-        raise DBAPIError.instance(None, None, exc, sqlite3.Error) from exc
+    return await _on_driver_thread(connection, _commit_sqlite, jobs, extra)  # type: ignore[no-any-return]
 
 
 async def direct_commits(session: AsyncSession) -> bool:
@@ -503,14 +498,27 @@ async def _upsert_sqlite(connection: AsyncConnection, batch: PreparedUpsert) -> 
     with the rowid reads around it, in one call on the driver's thread: every hand-over
     between the event loop and that thread waits for the GIL while the sync maps its next
     page, and a batch would otherwise make three."""
+    return await _on_driver_thread(connection, _write_sqlite, _sqlite_job(batch))  # type: ignore[no-any-return]
+
+
+async def _on_driver_thread(
+    connection: AsyncConnection, work: Callable[..., Any], *args: Any
+) -> Any:
+    """`work(dbapi_connection, *args)` in one call on aiosqlite's thread (one per
+    connection), its sqlite3 errors raised as SQLAlchemy raises them."""
     raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection  # an aiosqlite connection: one thread per connection
-    return await driver._execute(_write_sqlite, driver._conn, _sqlite_job(batch))  # type: ignore[no-any-return]
+    driver: Any = raw.driver_connection
+    try:
+        return await driver._execute(work, driver._conn, *args)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(None, None, exc, sqlite3.Error) from exc
 
 
 def _sqlite_sql(statement: UpdateBase, dialect: Dialect) -> tuple[str, list[Any]]:
     """A Core statement as SQLite's driver takes it: its SQL and its converted parameters."""
-    compiled: Any = statement.compile(dialect=dialect)
+    compiled: Any = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        raise ValueError("a statement run beside the upserts cannot have Python-side defaults")
     given = compiled.construct_params()
     params = []
     for name in compiled.positiontup:
