@@ -126,7 +126,9 @@ class PreparedUpsert:
             raise ValueError("prepared for another database")
 
     async def write(self, session: AsyncSession) -> UpsertResult:
-        connection = await session.connection()
+        return await self.write_on(await session.connection())
+
+    async def write_on(self, connection: AsyncConnection) -> UpsertResult:
         self.check_dialect(connection)
         if self.dialect.name == "postgresql":
             return await _upsert_postgresql(connection, self)
@@ -134,31 +136,45 @@ class PreparedUpsert:
 
 
 async def commit_upserts(
-    session: AsyncSession, batches: Sequence[PreparedUpsert], *, also: UpdateBase | None = None
+    target: AsyncSession | AsyncConnection,
+    batches: Sequence[PreparedUpsert],
+    *,
+    also: UpdateBase | None = None,
 ) -> list[UpsertResult]:
-    """Write prepared batches and commit them, all or nothing (with whatever else the
-    session holds). `also`, a Core insert, update or delete without Python-side defaults (a run's progress),
-    is executed in the same transaction.
+    """Write prepared batches and commit them, all or nothing. `also`, a Core insert, update
+    or delete without Python-side defaults (a run's progress), is executed in the same
+    transaction.
 
-    When `direct_commits` says so (SQLite, the session holding no transaction), the whole
-    transaction (`BEGIN IMMEDIATE`, the batches, `COMMIT`) is one call on the driver's thread
-    rather than five or more hand-overs through the event loop, each waiting for the GIL
-    while the caller maps its next page; such calls may be queued behind each other.
-    Otherwise the batches are written through the session, which commits.
+    - A session: with whatever else it holds, and it commits. But when `direct_commits` says
+      so (SQLite, the session holding no transaction), the whole transaction (`BEGIN
+      IMMEDIATE`, the batches, `COMMIT`) is one call on the driver's thread rather than five
+      or more hand-overs through the event loop, each waiting for the GIL while the caller
+      maps its next page; such calls may be queued behind each other.
+    - A connection holding no transaction (PostgreSQL: one of a caller's own, so that two
+      batches can be written at once on two of them): a transaction of its own.
     """
-    connection = await _free_sqlite_connection(session)
-    if connection is None:
-        try:
-            results = [await batch.write(session) for batch in batches]
-            if also is not None:
-                await session.execute(also)
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-        return results
+    connection = target if isinstance(target, AsyncConnection) else None
+    if isinstance(target, AsyncSession):
+        connection = await _free_sqlite_connection(target)
+        if connection is None:
+            try:
+                results = [await batch.write(target) for batch in batches]
+                if also is not None:
+                    await target.execute(also)
+                await target.commit()
+            except BaseException:
+                await target.rollback()
+                raise
+            return results
+    assert connection is not None
     for batch in batches:
         batch.check_dialect(connection)
+    if connection.dialect.name != "sqlite":
+        async with connection.begin():
+            results = [await batch.write_on(connection) for batch in batches]
+            if also is not None:
+                await connection.execute(also)
+        return results
     jobs = [_sqlite_job(batch) for batch in batches]
     extra = None if also is None else _sqlite_sql(also, connection.dialect)
     return await _on_driver_thread(connection, _commit_sqlite, jobs, extra)  # type: ignore[no-any-return]
@@ -483,14 +499,29 @@ def _sqlite_statements(
     )
 
 
-_SQLiteJob = tuple["_SQLiteStatements", list[list[Any]], list[Any]]
+@dataclass(frozen=True, slots=True)
+class _SQLiteJob:
+    """A batch's statements with their parameters, made on the caller's thread: the driver's
+    thread, which every page waits for, only runs them."""
+
+    last_rowid: str
+    statements: list[tuple[str, list[Any]]]
+    rows: int
 
 
 def _sqlite_job(batch: PreparedUpsert) -> _SQLiteJob:
     statements = _sqlite_statements(batch.table, batch.columns, batch.plan, batch.dialect)
     now = utcnow()
     clock = [statements.now(now) if statements.now else now] * statements.now_params
-    return statements, batch.values, clock
+    count = len(batch.values[0]) if batch.values else 0
+    step = statements.rows_per_statement
+    work = []
+    for start in range(0, count, step):
+        chunk = [column[start : start + step] for column in batch.values]
+        rows = len(chunk[0])
+        sql = statements.head + ", ".join([statements.row] * rows) + statements.tail
+        work.append((sql, [*chain.from_iterable(zip(*chunk, strict=True)), *clock]))
+    return _SQLiteJob(statements.last_rowid, work, count)
 
 
 async def _upsert_sqlite(connection: AsyncConnection, batch: PreparedUpsert) -> UpsertResult:
@@ -544,18 +575,11 @@ def _commit_sqlite(
 
 
 def _write_sqlite(dbapi: sqlite3.Connection, job: _SQLiteJob) -> UpsertResult:
-    statements, values, clock = job
-    rows = list(zip(*values, strict=True))
     # SQLite does not tell an insert from an update, but every inserted row takes the next
     # rowid (one past the largest) and this transaction is the only writer.
-    before = dbapi.execute(statements.last_rowid).fetchone()[0] or 0
-    touched = 0
-    step = statements.rows_per_statement
-    for start in range(0, len(rows), step):
-        chunk = rows[start : start + step]
-        sql = statements.head + ", ".join([statements.row] * len(chunk)) + statements.tail
-        # The rows changed; `DO UPDATE .. WHERE` leaves unchanged rows out of that count.
-        touched += dbapi.execute(sql, [*chain.from_iterable(chunk), *clock]).rowcount
-    after = dbapi.execute(statements.last_rowid).fetchone()[0] or 0
+    before = dbapi.execute(job.last_rowid).fetchone()[0] or 0
+    # The rows changed; `DO UPDATE .. WHERE` leaves unchanged rows out of that count.
+    touched = sum(dbapi.execute(sql, params).rowcount for sql, params in job.statements)
+    after = dbapi.execute(job.last_rowid).fetchone()[0] or 0
     inserted = after - before
-    return UpsertResult(inserted, touched - inserted, len(rows) - touched)
+    return UpsertResult(inserted, touched - inserted, job.rows - touched)

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 import structlog
 from sqlalchemy import Table, case, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 import crowndesk.models  # noqa: F401 - every table mapped, whichever entry point runs a sync
 from crowndesk.audit import service as audit
@@ -262,6 +262,9 @@ class _Run:
         # Pages being stored while the next one is fetched and mapped (see `_write_page`),
         # oldest first, each with whether it went straight to the driver.
         self.storing: list[tuple[asyncio.Future[None], bool]] = []
+        # PostgreSQL: two connections of the run's own, so that a page is written while the
+        # one before it is still being merged and committed (see `_writer`).
+        self.writers: list[AsyncConnection] | None = None
         self.counts_saved_at = float("-inf")  # when the run's row last got the counts
 
     # ------------------------------------------------------------------ the run
@@ -306,6 +309,9 @@ class _Run:
                 state.last_reconciled_at = state.last_synced_at
             run.cursor_after = state.cursor
             self._finish(RunState.succeeded, None)
+        finally:
+            for writer in self.writers or ():
+                await writer.close()
         audit.record(
             session,
             f"pms_sync.run_{run.state.value}",
@@ -492,9 +498,11 @@ class _Run:
         sql += f" ORDER BY {spec.key}"
         self.run.strategy = "query_since" if since else "query_all"
         newest: datetime | None = None
-        async for page in _prefetch(client.short_query(sql, page_size=QUERY_PAGE)):
+        async for page, fetched in _gathered(
+            _prefetch(client.short_query(sql, page_size=QUERY_PAGE))
+        ):
             newest = _max_stamp(newest, page, query.stamp)
-            await self._write_page(page)
+            await self._write_page(page, fetched)
         await self._stored()  # before the run's state changes: the session is flushing it
         state.queries_permitted = True
         if since is None:
@@ -554,8 +562,10 @@ class _Run:
                 f"SELECT * FROM {spec.query.table} "  # noqa: S608 - integers and our names
                 f"WHERE {relation.query_column} IN ({in_list}) ORDER BY {spec.key}"
             )
-            async for page in client.short_query(sql, page_size=QUERY_PAGE):
-                await self._write_page(page)
+            async for page, fetched in _gathered(
+                _prefetch(client.short_query(sql, page_size=QUERY_PAGE))
+            ):
+                await self._write_page(page, fetched)
             await self._mark_unseen_deleted((relation, [parents[k] for k in chunk]))
 
     # ------------------------------------------------------------------ reconciliation
@@ -631,23 +641,41 @@ class _Run:
         await self.session.commit()
 
     # ------------------------------------------------------------------ writing
-    async def _write_page(self, page: list[dict[str, Any]]) -> None:
+    async def _write_page(self, page: list[dict[str, Any]], fetched: int = 1) -> None:
         """Map the page, then store it in the background: while the database works on it, the
         next page is fetched and mapped (the database lets go of the GIL meanwhile). Pages are
         stored in order. A page of nothing but rows that goes straight to the driver (SQLite)
         is queued behind the page before it, so the database's thread moves from one page to
         the next without a round trip through the event loop; at most two are in flight.
         `_stored` waits for them before the session is used."""
-        self.counts.pages += 1
+        self.counts.pages += fetched
         self._see(page)
         batches = [
             await self._map(page[start : start + WRITE_BATCH])
             for start in range(0, max(len(page), 1), WRITE_BATCH)
         ]
-        direct = self._only_rows(batches) and await direct_commits(self.session)
+        writer = await self._writer() if self._only_rows(batches) else None
+        direct = writer is not None or (
+            self._only_rows(batches) and await direct_commits(self.session)
+        )
         await self._stored(keep=1 if direct and all(d for _, d in self.storing) else 0)
-        self.storing.append((asyncio.ensure_future(self._store_page(batches)), direct))
+        self.storing.append((asyncio.ensure_future(self._store_page(batches, writer)), direct))
         await asyncio.sleep(0)  # the page reaches the database now, not after the next one
+
+    async def _writer(self) -> AsyncConnection | None:
+        """PostgreSQL, when the run has a database of its own to connect to (not a test's
+        single connection): the connection this page's rows are written on, the other one
+        than the page before's. While one page is merged and committed, the next is copied
+        in on the other connection: the server works on both (pages hold different rows)
+        instead of waiting for this process between statements."""
+        if self.writers is None:
+            bind = self.env.sessionmaker.kw.get("bind")
+            self.writers = []
+            if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+                self.writers = [await bind.connect(), await bind.connect()]
+        if not self.writers:
+            return None
+        return self.writers[self.counts.pages % len(self.writers)]
 
     async def _stored(self, keep: int = 0) -> None:
         """Wait until at most `keep` pages are being stored; a failure is the run's."""
@@ -656,12 +684,13 @@ class _Run:
             await future
             del self.storing[0]
 
-    async def _store_page(self, batches: list[_Mapped]) -> None:
+    async def _store_page(self, batches: list[_Mapped], writer: AsyncConnection | None) -> None:
         if self._only_rows(batches):
             # The common page: rows to upsert and nothing else to record. One transaction
             # of its own (on SQLite a single call into the driver's thread).
             upserts = [upsert for batch in batches for upsert in batch.upserts]
-            for result in await commit_upserts(self.session, upserts, also=self._progress()):
+            target = self.session if writer is None else writer
+            for result in await commit_upserts(target, upserts, also=self._progress()):
                 self._count(result)
         else:
             for batch in batches:
@@ -932,6 +961,23 @@ async def _prefetch(
                 await pending
             except (asyncio.CancelledError, StopAsyncIteration, Exception):  # noqa: BLE001
                 pass
+
+
+async def _gathered(
+    pages: AsyncIterator[list[dict[str, Any]]],
+) -> AsyncIterator[tuple[list[dict[str, Any]], int]]:
+    """ShortQuery's 100-row pages written 1,000 rows at a time, with how many pages each
+    holds: a page is a transaction, and committing is a good part of writing 100 rows."""
+    held: list[dict[str, Any]] = []
+    count = 0
+    async for page in pages:
+        held.extend(page)
+        count += 1
+        if len(held) >= WRITE_BATCH:
+            yield held, count
+            held, count = [], 0
+    if count:
+        yield held, count
 
 
 def _first_deletion(old: Any, new: Any) -> Any:
