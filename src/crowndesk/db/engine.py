@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,13 @@ from crowndesk.core.context import Context
 from crowndesk.db.tenancy import set_tenant
 
 SessionMaker = async_sessionmaker[AsyncSession]
+
+GIL_SWITCH_SECONDS = 0.0005
+"""The GIL switch interval once a SQLite engine exists. aiosqlite runs each connection on a
+thread of its own, which needs the GIL back after every statement; with CPython's default
+(5 ms) it waits up to that long behind the event loop each time. Measured in a full sync of a
+10,000-patient practice: 3.6 s of 33 s went to such waits around the short statements of each
+page (BEGIN, reading the largest rowid); at 0.5 ms, 0.6 s."""
 
 
 def configure_sqlite(engine: Engine, begin: str = "BEGIN IMMEDIATE") -> None:
@@ -51,6 +59,8 @@ def create_engine(url: str, *, sqlite_begin: str = "BEGIN IMMEDIATE", **kwargs: 
         # One file, many short transactions: no pool to hold stale connections across loops.
         engine = create_async_engine(url, poolclass=NullPool, **kwargs)
         configure_sqlite(engine.sync_engine, sqlite_begin)
+        if sys.getswitchinterval() > GIL_SWITCH_SECONDS:
+            sys.setswitchinterval(GIL_SWITCH_SECONDS)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
