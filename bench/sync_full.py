@@ -5,7 +5,9 @@ SQLite and PostgreSQL, against the lesser of two ceilings measured in the same r
 sandbox's raw paging rate (fetch and decode only, every entity) and the database's raw
 upsert rate for the same rows through the bare driver (stdlib sqlite3 executemany; psycopg
 COPY into a temporary table + `INSERT .. SELECT .. ON CONFLICT`), values converted beforehand.
-Our `bulk_upsert` alone on the same rows is printed beside it. Throttled (remote mode, 100-row pages): the requests an
+Our `bulk_upsert` alone on the same rows is printed beside it. On PostgreSQL, where the sync
+writes its pages on two connections, the bare-driver upsert on two connections is printed too,
+with the ratio against it. Throttled (remote mode, 100-row pages): the requests an
 incremental sync needs after a simulated stretch of practice activity, against the floor of
 one request per 100 changed rows plus one per entity, and the time to freshness at 1 req/s.
 
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +304,75 @@ def raw_write_ceiling(
     return count / elapsed, count
 
 
+def raw_write_ceiling_two_connections(
+    target_url: str, tables: list[tuple[Table, list[dict[str, Any]]]]
+) -> tuple[float, int]:
+    """PostgreSQL only: the same bare-driver upsert on two connections at once, each taking
+    every other 1,000-row batch of a table (the sync writes its pages that way), tables one
+    after the other so that parents are in before their children."""
+    upgrade(target_url)
+    engine = create_sync_engine(make_url(target_url).set(drivername="postgresql+psycopg"))
+    dialect = engine.dialect
+    prepared = []
+    for table, rows in tables:
+        if rows:
+            columns = list(rows[0])
+            prepared.append((table, columns, _driver_values(table, rows, columns, dialect)))
+    engine.dispose()
+    url = make_url(target_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connections = [psycopg.connect(url), psycopg.connect(url)]
+
+    def write(
+        conn: psycopg.Connection[Any], table: Table, columns: list[str], batches: list[Any]
+    ) -> None:
+        column_list = ", ".join(columns)
+        staged = f"staged_{table.name}"
+        conn.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staged} AS SELECT {column_list} FROM {table.name} WITH NO DATA"
+        )
+        sql = _upsert_sql(table, columns, "postgresql", f"SELECT {column_list} FROM {staged}")
+        for batch in batches:
+            with conn.cursor() as cur:
+                cur.execute(f"DELETE FROM {staged}")
+                with cur.copy(f"COPY {staged} ({column_list}) FROM STDIN") as copy:
+                    for row in batch:
+                        copy.write_row(row)
+                cur.execute(sql)
+            conn.commit()
+
+    count = 0
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            started = time.perf_counter()
+            for table, columns, values in prepared:
+                if table.name in ("tenants", "clinics"):
+                    conn = connections[0]
+                    with (
+                        conn.cursor() as cur,
+                        cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+                    ):
+                        for row in values:
+                            copy.write_row(row)
+                    conn.commit()
+                    continue
+                batches = [values[i : i + 1000] for i in range(0, len(values), 1000)]
+                list(
+                    pool.map(
+                        write,
+                        connections,
+                        [table] * 2,
+                        [columns] * 2,
+                        [batches[0::2], batches[1::2]],
+                    )
+                )
+                count += len(values)
+            elapsed = time.perf_counter() - started
+    finally:
+        for conn in connections:
+            conn.close()
+    return count / elapsed, count
+
+
 async def upsert_rate(
     target_url: str, tables: list[tuple[Table, list[dict[str, Any]]]], tenant_id: uuid.UUID
 ) -> tuple[float, int]:
@@ -345,6 +417,11 @@ async def unthrottled(
     write_rate, written = raw_write_ceiling(
         kind, new_database(kind, f"{kind}_ceiling", workdir, server), tables
     )
+    two_rate = None
+    if kind == "postgresql":
+        two_rate, _ = raw_write_ceiling_two_connections(
+            new_database(kind, f"{kind}_ceiling2", workdir, server), tables
+        )
     ours_rate, _ = await upsert_rate(
         new_database(kind, f"{kind}_ours", workdir, server), tables, tenant_id
     )
@@ -359,7 +436,14 @@ async def unthrottled(
     print(
         f"  bulk_upsert alone  {ours_rate:,.0f} rows/s ({ours_rate / write_rate:.0%} of the write ceiling)"
     )
+    if two_rate is not None:
+        print(f"  on two connections {two_rate:,.0f} rows/s (the same, every other batch on each)")
     print(f"  ratio              {sync_rate / ceiling:.0%} of the lesser ceiling")
+    if two_rate is not None:
+        print(
+            f"  ratio (2 conns)    {sync_rate / min(fetch_rate, two_rate):.0%} of the lesser ceiling"
+            " with writes on two connections, as the sync writes"
+        )
     if failed:
         print(f"  FAILED runs: {failed}")
 

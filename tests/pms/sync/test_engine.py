@@ -74,6 +74,25 @@ class TestFullSync:
         assert [r.entity for r in runs] == list(ENTITY_NAMES)
         await assert_mirrored(practice)
 
+    async def test_query_pages_are_written_in_batches(
+        self, sync_env: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # ShortQuery answers 100 rows a page; they are written WRITE_BATCH rows at a time (here
+        # two pages), each batch its own transaction (on PostgreSQL on alternate connections).
+        monkeypatch.setattr(engine, "WRITE_BATCH", 200)
+        server = start_sandbox(patients=200)
+        try:
+            practice = await connect_practice(sync_env, server)
+            runs = await practice.sync()
+            assert_succeeded(runs)
+            queried = [r for r in runs if r.strategy == "query_all"]
+            assert max(r.pages for r in queried) >= 4  # two batches or more
+            for run in queried:
+                assert run.pages == run.requests
+            await assert_mirrored(practice)
+        finally:
+            server.stop()
+
     async def test_counts_and_money_match_the_sandbox_tables(self, practice: Practice) -> None:
         assert_succeeded(await practice.sync())
         patients = await practice.rows(Patient)

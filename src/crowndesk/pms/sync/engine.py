@@ -675,7 +675,8 @@ class _Run:
                 self.writers = [await bind.connect(), await bind.connect()]
         if not self.writers:
             return None
-        return self.writers[self.counts.pages % len(self.writers)]
+        self.writers.reverse()  # the one the page before did not use
+        return self.writers[0]
 
     async def _stored(self, keep: int = 0) -> None:
         """Wait until at most `keep` pages are being stored; a failure is the run's."""
