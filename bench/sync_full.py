@@ -230,6 +230,39 @@ def _driver_values(
     ]
 
 
+Prepared = list[tuple[Table, list[str], list[tuple[Any, ...]]]]
+
+
+def _prepared(
+    kind: str, target_url: str, tables: list[tuple[Table, list[dict[str, Any]]]]
+) -> Prepared:
+    """A fresh database for the ceiling, and the rows converted for its bare driver."""
+    upgrade(target_url)
+    engine = create_sync_engine(
+        make_url(target_url).set(drivername="sqlite" if kind == "sqlite" else "postgresql+psycopg")
+    )
+    prepared = [
+        (table, list(rows[0]), _driver_values(table, rows, list(rows[0]), engine.dialect))
+        for table, rows in tables
+        if rows
+    ]
+    engine.dispose()
+    return prepared
+
+
+def _copy_plain(
+    conn: psycopg.Connection[Any], table: Table, columns: list[str], values: Any
+) -> None:
+    """Tenants and clinics: copied in as they are."""
+    with (
+        conn.cursor() as cur,
+        cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in values:
+            copy.write_row(row)
+    conn.commit()
+
+
 def raw_write_ceiling(
     kind: str, target_url: str, tables: list[tuple[Table, list[dict[str, Any]]]]
 ) -> tuple[float, int]:
@@ -237,18 +270,7 @@ def raw_write_ceiling(
     converted (not timed): stdlib sqlite3 executemany on SQLite; on PostgreSQL psycopg COPY
     into a temporary table and one `INSERT .. SELECT .. ON CONFLICT DO UPDATE` per 1,000 rows.
     Commit per 1,000 rows, as the sync commits per page."""
-    upgrade(target_url)
-    engine = create_sync_engine(
-        make_url(target_url).set(drivername="sqlite" if kind == "sqlite" else "postgresql+psycopg")
-    )
-    dialect = engine.dialect
-    prepared = []
-    for table, rows in tables:
-        if not rows:
-            continue
-        columns = list(rows[0])
-        prepared.append((table, columns, _driver_values(table, rows, columns, dialect)))
-    engine.dispose()
+    prepared = _prepared(kind, target_url, tables)
     count = 0
     if kind == "sqlite":
         path = make_url(target_url).database
@@ -278,13 +300,7 @@ def raw_write_ceiling(
         for table, columns, values in prepared:
             column_list = ", ".join(columns)
             if table.name in ("tenants", "clinics"):
-                with (
-                    conn.cursor() as cur,
-                    cur.copy(f"COPY {table.name} ({column_list}) FROM STDIN") as copy,
-                ):
-                    for row in values:
-                        copy.write_row(row)
-                conn.commit()
+                _copy_plain(conn, table, columns, values)
                 continue
             staged = f"staged_{table.name}"
             conn.execute(
@@ -310,15 +326,7 @@ def raw_write_ceiling_two_connections(
     """PostgreSQL only: the same bare-driver upsert on two connections at once, each taking
     every other 1,000-row batch of a table (the sync writes its pages that way), tables one
     after the other so that parents are in before their children."""
-    upgrade(target_url)
-    engine = create_sync_engine(make_url(target_url).set(drivername="postgresql+psycopg"))
-    dialect = engine.dialect
-    prepared = []
-    for table, rows in tables:
-        if rows:
-            columns = list(rows[0])
-            prepared.append((table, columns, _driver_values(table, rows, columns, dialect)))
-    engine.dispose()
+    prepared = _prepared("postgresql", target_url, tables)
     url = make_url(target_url).set(drivername="postgresql").render_as_string(hide_password=False)
     connections = [psycopg.connect(url), psycopg.connect(url)]
 
@@ -346,14 +354,7 @@ def raw_write_ceiling_two_connections(
             started = time.perf_counter()
             for table, columns, values in prepared:
                 if table.name in ("tenants", "clinics"):
-                    conn = connections[0]
-                    with (
-                        conn.cursor() as cur,
-                        cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
-                    ):
-                        for row in values:
-                            copy.write_row(row)
-                    conn.commit()
+                    _copy_plain(connections[0], table, columns, values)
                     continue
                 batches = [values[i : i + 1000] for i in range(0, len(values), 1000)]
                 list(
