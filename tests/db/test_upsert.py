@@ -4,6 +4,7 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -181,8 +182,9 @@ class TestBulkUpsert:
 
 
 class TestCommitUpserts:
-    """`commit_upserts` on a connection of its own: SQLite writes the whole transaction in
-    one call on the driver's thread; PostgreSQL goes through the session."""
+    """`commit_upserts` on a connection of its own. Given a session: SQLite writes the whole
+    transaction in one call on the driver's thread; PostgreSQL goes through the session. Given
+    a connection: a transaction of its own on it."""
 
     @pytest_asyncio.fixture
     async def own_connection(self, databases: Any) -> AsyncIterator[AsyncConnection]:
@@ -239,11 +241,7 @@ class TestCommitUpserts:
         self, own_connection: AsyncConnection, in_transaction: bool
     ) -> None:
         moment = utcnow().replace(microsecond=0)
-        async with create_sessionmaker(own_connection)() as session:
-            set_tenant(session, uuid.uuid4())
-            ours, other = await _two_runs(session)
-            if in_transaction:
-                await session.execute(select(1))
+        async with _session_with_runs(own_connection, in_transaction) as (session, ours, other):
             direct = own_connection.dialect.name == "sqlite" and not in_transaction
             assert await direct_commits(session) is direct
             batches = prepare_upsert(
@@ -264,11 +262,7 @@ class TestCommitUpserts:
     async def test_a_failing_batch_takes_also_with_it(
         self, own_connection: AsyncConnection, in_transaction: bool
     ) -> None:
-        async with create_sessionmaker(own_connection)() as session:
-            set_tenant(session, uuid.uuid4())
-            ours, _ = await _two_runs(session)
-            if in_transaction:
-                await session.execute(select(1))
+        async with _session_with_runs(own_connection, in_transaction) as (session, ours, _):
             good, bad = prepare_upsert(
                 session, procedures, _rows(4), conflict_columns=KEY, batch_size=2
             )
@@ -297,11 +291,7 @@ class TestCommitUpserts:
     async def test_a_failing_also_takes_the_batches_with_it(
         self, own_connection: AsyncConnection, in_transaction: bool
     ) -> None:
-        async with create_sessionmaker(own_connection)() as session:
-            set_tenant(session, uuid.uuid4())
-            ours, _ = await _two_runs(session)
-            if in_transaction:
-                await session.execute(select(1))
+        async with _session_with_runs(own_connection, in_transaction) as (session, ours, _):
             batches = prepare_upsert(
                 session, procedures, _rows(3), conflict_columns=KEY, batch_size=2
             )
@@ -359,6 +349,38 @@ class TestCommitUpserts:
         assert fees == [Decimal("1.00"), Decimal("1.00"), Decimal("2.00")]
         assert progress[ours] == (2, None)
 
+    async def test_connections_of_their_own_write_at_once(
+        self, own_connection: AsyncConnection
+    ) -> None:
+        # As the sync writes PostgreSQL pages: each call a transaction of its own, on its own
+        # connection, both under way together (different rows, different progress rows).
+        engine = own_connection.engine
+        async with create_sessionmaker(own_connection)() as session:
+            set_tenant(session, uuid.uuid4())
+            ours, other = await _two_runs(session)
+            first = prepare_upsert(session, procedures, _rows(3, fee="1.00"), conflict_columns=KEY)
+            second = prepare_upsert(
+                session, procedures, _rows(2, fee="2.00", start=3), conflict_columns=KEY
+            )
+        async with engine.connect() as one, engine.connect() as two:
+            results = await asyncio.gather(
+                commit_upserts(
+                    one, first, also=update(runs).where(runs.c.id == ours).values(pages=1)
+                ),
+                commit_upserts(
+                    two, second, also=update(runs).where(runs.c.id == other).values(pages=2)
+                ),
+            )
+            assert not one.in_transaction()
+            assert not two.in_transaction()
+        assert [[(r.inserted, r.updated, r.unchanged) for r in rs] for rs in results] == [
+            [(3, 0, 0)],
+            [(2, 0, 0)],
+        ]
+        fees, progress = await _committed(own_connection)
+        assert fees == [Decimal("1.00")] * 3 + [Decimal("2.00")] * 2
+        assert progress == {ours: (1, None), other: (2, None)}
+
 
 class TestDirectCommits:
     async def test_only_a_sqlite_connection_holding_no_transaction_commits_directly(
@@ -387,6 +409,20 @@ class TestDirectCommits:
         self, tenant_session: AsyncSession
     ) -> None:
         assert await direct_commits(tenant_session) is False
+
+
+@asynccontextmanager
+async def _session_with_runs(
+    conn: AsyncConnection, in_transaction: bool
+) -> AsyncIterator[tuple[AsyncSession, uuid.UUID, uuid.UUID]]:
+    """A tenant's session on `conn` with two runs' rows committed, holding a transaction
+    again if asked to."""
+    async with create_sessionmaker(conn)() as session:
+        set_tenant(session, uuid.uuid4())
+        ours, other = await _two_runs(session)
+        if in_transaction:
+            await session.execute(select(1))
+        yield session, ours, other
 
 
 async def _two_runs(session: AsyncSession) -> tuple[uuid.UUID, uuid.UUID]:

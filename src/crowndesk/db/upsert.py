@@ -153,20 +153,20 @@ async def commit_upserts(
     - A connection holding no transaction (PostgreSQL: one of a caller's own, so that two
       batches can be written at once on two of them): a transaction of its own.
     """
-    connection = target if isinstance(target, AsyncConnection) else None
-    if isinstance(target, AsyncSession):
-        connection = await _free_sqlite_connection(target)
-        if connection is None:
-            try:
-                results = [await batch.write(target) for batch in batches]
-                if also is not None:
-                    await target.execute(also)
-                await target.commit()
-            except BaseException:
-                await target.rollback()
-                raise
-            return results
-    assert connection is not None
+    connection = (
+        target if isinstance(target, AsyncConnection) else await _free_sqlite_connection(target)
+    )
+    if connection is None:
+        assert isinstance(target, AsyncSession)
+        try:
+            results = [await batch.write(target) for batch in batches]
+            if also is not None:
+                await target.execute(also)
+            await target.commit()
+        except BaseException:
+            await target.rollback()
+            raise
+        return results
     for batch in batches:
         batch.check_dialect(connection)
     if connection.dialect.name != "sqlite":

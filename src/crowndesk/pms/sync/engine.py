@@ -14,7 +14,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -354,12 +354,15 @@ class _Run:
         run.finished_at = utcnow()
 
     def _copy_counts(self) -> None:
-        run, counts = self.run, self.counts
+        for name, value in self._run_counts().items():
+            setattr(self.run, name, value)
+
+    def _run_counts(self) -> dict[str, int]:
+        """The run's counts as its row holds them."""
+        counts = self.counts
         if self.client is not None:
             counts.requests = self.client.requests
-        for name in ("requests", "pages", "inserted", "updated", "unchanged", "failed"):
-            setattr(run, name, getattr(counts, name))
-        run.parked, run.deleted = counts.parked, counts.deleted
+        return asdict(counts)  # the row has a column of each name
 
     async def _commit_quietly(self) -> None:
         try:
@@ -654,12 +657,12 @@ class _Run:
             await self._map(page[start : start + WRITE_BATCH])
             for start in range(0, max(len(page), 1), WRITE_BATCH)
         ]
-        writer = await self._writer() if self._only_rows(batches) else None
-        direct = writer is not None or (
-            self._only_rows(batches) and await direct_commits(self.session)
-        )
+        only_rows = self._only_rows(batches)
+        writer = await self._writer() if only_rows else None
+        direct = only_rows and (writer is not None or await direct_commits(self.session))
         await self._stored(keep=1 if direct and all(d for _, d in self.storing) else 0)
-        self.storing.append((asyncio.ensure_future(self._store_page(batches, writer)), direct))
+        store = self._store_rows(batches, writer) if only_rows else self._store_page(batches)
+        self.storing.append((asyncio.ensure_future(store), direct))
         await asyncio.sleep(0)  # the page reaches the database now, not after the next one
 
     async def _writer(self) -> AsyncConnection | None:
@@ -685,20 +688,24 @@ class _Run:
             await future
             del self.storing[0]
 
-    async def _store_page(self, batches: list[_Mapped], writer: AsyncConnection | None) -> None:
-        if self._only_rows(batches):
-            # The common page: rows to upsert and nothing else to record. One transaction
-            # of its own (on SQLite a single call into the driver's thread).
-            upserts = [upsert for batch in batches for upsert in batch.upserts]
-            target = self.session if writer is None else writer
-            for result in await commit_upserts(target, upserts, also=self._progress()):
-                self._count(result)
-        else:
-            for batch in batches:
-                await self._store(batch)
-            self._copy_counts()
-            self.counts_saved_at = asyncio.get_running_loop().time()
-            await self.session.commit()
+    async def _store_rows(self, batches: list[_Mapped], writer: AsyncConnection | None) -> None:
+        """The common page: rows to upsert and nothing else to record. One transaction of its
+        own (on SQLite a single call into the driver's thread), with the run's progress."""
+        upserts = [upsert for batch in batches for upsert in batch.upserts]
+        target = self.session if writer is None else writer
+        for result in await commit_upserts(target, upserts, also=self._progress()):
+            self._count(result)
+        if self.progress is not None:
+            self.progress(self.counts)
+
+    async def _store_page(self, batches: list[_Mapped]) -> None:
+        """A page with errors, parked records or rows that may resolve or conflict with
+        something: through the session, with the run's counts."""
+        for batch in batches:
+            await self._store(batch)
+        self._copy_counts()
+        self.counts_saved_at = asyncio.get_running_loop().time()
+        await self.session.commit()
         if self.progress is not None:
             self.progress(self.counts)
 
@@ -708,22 +715,11 @@ class _Run:
         if now - self.counts_saved_at < PROGRESS_SECONDS:
             return None
         self.counts_saved_at = now
-        counts, run = self.counts, self.run
-        if self.client is not None:
-            counts.requests = self.client.requests
+        run = self.run
         return (
             update(SyncRun.__table__)  # type: ignore[arg-type]
             .where(SyncRun.id == run.id, SyncRun.tenant_id == run.tenant_id)
-            .values(
-                requests=counts.requests,
-                pages=counts.pages,
-                inserted=counts.inserted,
-                updated=counts.updated,
-                unchanged=counts.unchanged,
-                failed=counts.failed,
-                parked=counts.parked,
-                deleted=counts.deleted,
-            )
+            .values(self._run_counts())
         )
 
     def _only_rows(self, batches: list[_Mapped]) -> bool:
